@@ -286,3 +286,18 @@ type Alert struct {
 
 // F returns a pointer to v; a helper for optional figures.
 func F(v float64) *float64 { return &v }
+
+// Threshold is one limit of a report's thresholds, parsed from the config.
+type Threshold struct {
+	Metric MetricKey
+	// Above is the limit in the metric's unit (bytes, seconds, ms,
+	// requests_per_minute, percent).
+	Above float64
+	// On is peak | average | total | any_bucket.
+	On string
+	// Apps limits the threshold to these apps (matched by id, name or
+	// display_name); empty means every app.
+	Apps []string
+	// Raw is the limit as written in the config, e.g. "800ms".
+	Raw string
+}
