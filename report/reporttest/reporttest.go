@@ -77,14 +77,14 @@ func Build(o Options) report.Report {
 		p.Previous = &prev
 	}
 	r.Periods = []report.Period{p}
+	report.Finalize(&r)
 	if o.WithAlerts {
-		a := p.Apps[0]
+		a := r.Periods[0].Apps[0]
 		r.Alerts = []report.Alert{{
 			App: a.Label(), AppID: a.ID, Period: p.Name, Metric: report.ResponseTimeP95, On: "peak",
 			Value: *a.Metrics[report.ResponseTimeP95].Summary.Peak, Limit: 300, Unit: report.UnitMS, Threshold: "300ms",
 		}}
 	}
-	report.Finalize(&r)
 	return r
 }
 
