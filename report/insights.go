@@ -1,0 +1,603 @@
+package report
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+)
+
+// This file holds the insights of issue 7: the change of every headline
+// figure against the previous period, the threshold crossings, and the
+// human formatting of values and changes that every renderer shares, so the
+// workbook, the HTML report, the email and the JSON document say the same.
+
+// ---------------------------------------------------------------------------
+// Change against the previous period
+
+// CompareWithPrevious sets Summary.Change on every headline summary of every
+// period that has a Previous period: on the metric's Summary for series and
+// run metrics, and on each Process's Summary for cpu_usage and memory_usage
+// (the metric-level Summary of a per-process metric is left alone, as it is
+// not used). Apps are matched by ID, processes by name.
+//
+// Change.Previous holds the previous figures the metric has (the others stay
+// nil); Change.Percent holds (current − previous) / |previous| × 100 per
+// figure, nil when either side has no data (app, metric, process or figure
+// absent from the previous period, or a nil or non-finite figure) or when
+// the previous value is zero and the current one is not ("new"). Zero to
+// zero is a change of 0 %. ChangeLabel turns a figure pair into the text
+// and direction to show.
+//
+// Call it after Finalize, which computes the figures it compares (Finalize
+// keeps a Change that is already set). It is idempotent, and it leaves
+// periods without a Previous untouched.
+func CompareWithPrevious(r *Report) {
+	for pi := range r.Periods {
+		p := &r.Periods[pi]
+		if p.Previous == nil {
+			continue
+		}
+		for ai := range p.Apps {
+			a := &p.Apps[ai]
+			prevApp := compareApp(p.Previous.Apps, a.ID)
+			for _, key := range AllMetrics() {
+				m := a.Metrics[key]
+				if m == nil {
+					continue
+				}
+				info, _ := Info(key)
+				var prevMetric *Metric
+				if prevApp != nil {
+					prevMetric = prevApp.Metrics[key]
+				}
+				switch info.Kind {
+				case KindSeries, KindRuns:
+					var prev *Summary
+					if prevMetric != nil {
+						prev = &prevMetric.Summary
+					}
+					m.Summary.Change = compareSummary(info, m.Summary, prev)
+				case KindProcesses:
+					for i := range m.Processes {
+						pr := &m.Processes[i]
+						var prev *Summary
+						if prevMetric != nil {
+							if pp := compareProcess(prevMetric.Processes, pr.Name); pp != nil {
+								prev = &pp.Summary
+							}
+						}
+						pr.Summary.Change = compareSummary(info, pr.Summary, prev)
+					}
+				}
+			}
+		}
+	}
+}
+
+func compareApp(apps []App, id string) *App {
+	for i := range apps {
+		if apps[i].ID == id {
+			return &apps[i]
+		}
+	}
+	return nil
+}
+
+func compareProcess(ps []Process, name string) *Process {
+	for i := range ps {
+		if ps[i].Name == name {
+			return &ps[i]
+		}
+	}
+	return nil
+}
+
+// compareSummary builds the Change of cur against prev (nil: no previous data),
+// for the figures the metric has. Previous figures are copies, never
+// pointers into the previous period.
+func compareSummary(info MetricInfo, cur Summary, prev *Summary) *Change {
+	c := &Change{}
+	if prev == nil {
+		return c
+	}
+	if info.HasTotal {
+		c.Previous.Total = copyFigure(prev.Total)
+		c.Percent.Total = changePercent(prev.Total, cur.Total)
+	}
+	if info.HasAverage {
+		c.Previous.Average = copyFigure(prev.Average)
+		c.Percent.Average = changePercent(prev.Average, cur.Average)
+	}
+	if info.HasPeak {
+		c.Previous.Peak = copyFigure(prev.Peak)
+		c.Percent.Peak = changePercent(prev.Peak, cur.Peak)
+	}
+	return c
+}
+
+func copyFigure(v *float64) *float64 {
+	if v == nil {
+		return nil
+	}
+	return F(*v)
+}
+
+func finiteNum(v float64) bool { return !math.IsNaN(v) && !math.IsInf(v, 0) }
+
+// changePercent is the change from prev to cur in percent; nil when either
+// is missing or not finite, or when prev is zero and cur is not.
+func changePercent(prev, cur *float64) *float64 {
+	if prev == nil || cur == nil || !finiteNum(*prev) || !finiteNum(*cur) {
+		return nil
+	}
+	if *prev == 0 {
+		if *cur == 0 {
+			return F(0)
+		}
+		return nil
+	}
+	pct := (*cur - *prev) / math.Abs(*prev) * 100
+	if !finiteNum(pct) {
+		return nil
+	}
+	return F(pct)
+}
+
+// Direction says what a change means for the reader.
+type Direction int
+
+const (
+	// Neutral: no change worth showing, or a change that is neither good
+	// nor bad news (bandwidth, run time).
+	Neutral Direction = iota
+	// Better: good news (lower latency, CPU, memory or build time; more
+	// requests).
+	Better
+	// Worse: bad news (higher latency, CPU, memory or build time; fewer
+	// requests).
+	Worse
+	// New: the previous value was zero and the current one is not.
+	New
+	// Unknown: no previous (or no current) data to compare with.
+	Unknown
+)
+
+// String returns "neutral", "better", "worse", "new" or "unknown": a word
+// for plain-text outputs and a stable name for CSS classes.
+func (d Direction) String() string {
+	switch d {
+	case Better:
+		return "better"
+	case Worse:
+		return "worse"
+	case New:
+		return "new"
+	case Unknown:
+		return "unknown"
+	default:
+		return "neutral"
+	}
+}
+
+// Arrows shown next to a change. They show the movement of the figure
+// (up, down, level); the Direction (and its colour) says whether that is
+// good or bad, so the two together never rely on colour alone.
+const (
+	ArrowUp    = "▲"
+	ArrowDown  = "▼"
+	ArrowLevel = "●"
+)
+
+// ChangeView is everything a renderer shows for one figure's change.
+type ChangeView struct {
+	// Text is "+12.3%", "−4.0%" (with U+2212), "0.0%", "new" or "n/a".
+	Text string
+	// Arrow is ArrowUp, ArrowDown or ArrowLevel; empty for "n/a".
+	Arrow string
+	// Dir is the meaning of the change for this metric.
+	Dir Direction
+}
+
+// String is the arrow and the text, e.g. "▲ +12.3%", or "n/a".
+func (v ChangeView) String() string {
+	if v.Arrow == "" {
+		return v.Text
+	}
+	return v.Arrow + " " + v.Text
+}
+
+// DescribeChange describes the change of one figure from prev to cur:
+//
+//   - either missing (or not finite): "n/a", no arrow, Unknown;
+//   - prev zero and cur not: "new", ArrowUp (ArrowDown if cur < 0), New;
+//   - a change that rounds to 0.0 %, or zero to zero: "0.0%", ArrowLevel,
+//     Neutral;
+//   - otherwise the signed percent with one decimal, the arrow of the
+//     movement, and the direction the metric gives it: a rise of a metric
+//     whose MoreIsBad is set (latency, CPU, memory, build time) is Worse
+//     and a fall Better; for http_requests a rise is Better and a fall
+//     Worse (traffic lost); for the other metrics (bandwidth, run time) a
+//     change is Neutral: more bandwidth is usage, neither good nor bad.
+func DescribeChange(info MetricInfo, prev, cur *float64) ChangeView {
+	if prev == nil || cur == nil || !finiteNum(*prev) || !finiteNum(*cur) {
+		return ChangeView{Text: "n/a", Dir: Unknown}
+	}
+	if *prev == 0 && *cur != 0 {
+		arrow := ArrowUp
+		if *cur < 0 {
+			arrow = ArrowDown
+		}
+		return ChangeView{Text: "new", Arrow: arrow, Dir: New}
+	}
+	pct := changePercent(prev, cur)
+	if pct == nil { // overflow of a huge change
+		return ChangeView{Text: "n/a", Dir: Unknown}
+	}
+	rounded := math.Round(*pct*10) / 10
+	if rounded == 0 {
+		return ChangeView{Text: "0.0%", Arrow: ArrowLevel, Dir: Neutral}
+	}
+	text := strconv.FormatFloat(math.Abs(rounded), 'f', 1, 64) + "%"
+	rise := rounded > 0
+	v := ChangeView{Text: "+" + text, Arrow: ArrowUp}
+	if !rise {
+		v = ChangeView{Text: "−" + text, Arrow: ArrowDown}
+	}
+	switch {
+	case info.MoreIsBad && rise, !info.MoreIsBad && info.Key == HTTPRequests && !rise:
+		v.Dir = Worse
+	case info.MoreIsBad && !rise, !info.MoreIsBad && info.Key == HTTPRequests && rise:
+		v.Dir = Better
+	default:
+		v.Dir = Neutral
+	}
+	return v
+}
+
+// ChangeLabel returns the text and direction of the change of one figure
+// from prev to cur; see DescribeChange. For a summary s with s.Change set:
+// ChangeLabel(info, s.Change.Previous.Peak, s.Peak).
+func ChangeLabel(info MetricInfo, prev, cur *float64) (text string, dir Direction) {
+	v := DescribeChange(info, prev, cur)
+	return v.Text, v.Dir
+}
+
+// Arrow returns the arrow of the movement from prev to cur (ArrowUp,
+// ArrowDown or ArrowLevel), or "" when there is nothing to compare; see
+// DescribeChange.
+func Arrow(prev, cur *float64) string {
+	return DescribeChange(MetricInfo{}, prev, cur).Arrow
+}
+
+// ---------------------------------------------------------------------------
+// Thresholds
+
+// EvaluateThresholds returns every crossing of ts in r (a value strictly
+// above the limit), in a stable order: by period, then app (as in the
+// report), then threshold (as in ts), then process (by name), then time.
+// It does not set r.Alerts; the caller does. Previous periods are ignored.
+//
+// For each threshold, in each period, for each app its Apps admit (exact
+// match against the app's ID, Name or DisplayName; empty admits all) that
+// has the metric: the value checked is the summary figure named by On
+// (empty means peak) or, for any_bucket, every point, each one above the
+// limit an Alert with its bucket's Time and HasTime. cpu_usage and
+// memory_usage are checked per process. A figure the contract does not give
+// the metric (total of a latency, say) is computed from the points all the
+// same; for run_time the runs are the buckets (at their start). For
+// slowest_requests every mode checks the slowest request's average time
+// (the rows have no time). Unknown metrics and modes, and metrics
+// without data, raise nothing (the config validates them).
+func EvaluateThresholds(r *Report, ts []Threshold) []Alert {
+	var alerts []Alert
+	for _, p := range r.Periods {
+		for _, a := range p.Apps {
+			for _, t := range ts {
+				info, ok := Info(t.Metric)
+				if !ok || !thresholdAdmits(a, t.Apps) {
+					continue
+				}
+				m := a.Metrics[t.Metric]
+				if m == nil {
+					continue
+				}
+				on := t.On
+				if on == "" {
+					on = "peak"
+				}
+				base := Alert{
+					App: a.Label(), AppID: a.ID, Period: p.Name, Metric: t.Metric, On: on,
+					Limit: t.Above, Unit: info.Unit, Threshold: t.Raw,
+				}
+				if base.Threshold == "" {
+					base.Threshold = FormatValue(info.Unit, t.Above)
+				}
+				for _, tg := range thresholdTargets(info, m) {
+					for _, c := range thresholdCrossings(tg, on, t.Above) {
+						al := base
+						al.Process = tg.process
+						al.Value = c.Value
+						if on == "any_bucket" {
+							al.Time, al.HasTime = c.Time, true
+						}
+						alerts = append(alerts, al)
+					}
+				}
+			}
+		}
+	}
+	return alerts
+}
+
+// thresholdTarget is one thing a threshold checks: a series (or a process's series)
+// with its summary.
+type thresholdTarget struct {
+	process string
+	points  []Point
+	summary Summary
+	// rows: the points are slowest requests (no time); every mode checks
+	// the slowest one.
+	rows bool
+}
+
+func thresholdTargets(info MetricInfo, m *Metric) []thresholdTarget {
+	switch info.Kind {
+	case KindProcesses:
+		out := make([]thresholdTarget, 0, len(m.Processes))
+		for _, pr := range m.Processes {
+			out = append(out, thresholdTarget{process: pr.Name, points: pr.Points, summary: pr.Summary})
+		}
+		return out
+	case KindRuns:
+		pts := make([]Point, len(m.Runs))
+		for i, run := range m.Runs {
+			pts[i] = Point{Time: run.Start, Value: run.Seconds}
+		}
+		return []thresholdTarget{{points: pts, summary: m.Summary}}
+	case KindRows:
+		pts := make([]Point, len(m.Rows))
+		for i, row := range m.Rows {
+			pts[i] = Point{Value: row.AvgResponseTimeMS}
+		}
+		return []thresholdTarget{{points: pts, rows: true}}
+	default:
+		return []thresholdTarget{{points: m.Points, summary: m.Summary}}
+	}
+}
+
+// thresholdCrossings returns the values of tg above limit for mode on: one point
+// for a summary figure (Time unset), every bucket above for any_bucket.
+func thresholdCrossings(tg thresholdTarget, on string, limit float64) []Point {
+	if tg.rows {
+		on = "peak"
+	}
+	if on == "any_bucket" {
+		var out []Point
+		for _, pt := range tg.points {
+			if pt.Value > limit {
+				out = append(out, pt)
+			}
+		}
+		return out
+	}
+	computed := Summarize(tg.points)
+	var v *float64
+	switch on {
+	case "peak":
+		v = firstFigure(tg.summary.Peak, computed.Peak)
+	case "average":
+		v = firstFigure(tg.summary.Average, computed.Average)
+	case "total":
+		v = firstFigure(tg.summary.Total, computed.Total)
+	}
+	if v == nil || !(*v > limit) {
+		return nil
+	}
+	return []Point{{Value: *v}}
+}
+
+func firstFigure(a, b *float64) *float64 {
+	if a != nil {
+		return a
+	}
+	return b
+}
+
+func thresholdAdmits(a App, filter []string) bool {
+	if len(filter) == 0 {
+		return true
+	}
+	for _, f := range filter {
+		if f == a.ID || f == a.Name || (a.DisplayName != "" && f == a.DisplayName) {
+			return true
+		}
+	}
+	return false
+}
+
+// AlertedApps returns the number of distinct apps (by ID, else label) in
+// alerts.
+func AlertedApps(alerts []Alert) int {
+	seen := map[string]bool{}
+	for _, a := range alerts {
+		k := "id:" + a.AppID
+		if a.AppID == "" {
+			k = "label:" + a.App
+		}
+		seen[k] = true
+	}
+	return len(seen)
+}
+
+// AlertHeadline is the line that leads the email and the HTML report:
+// "1 app crossed a threshold", "2 apps crossed a threshold"; "" without
+// alerts.
+func AlertHeadline(alerts []Alert) string {
+	n := AlertedApps(alerts)
+	switch n {
+	case 0:
+		return ""
+	case 1:
+		return "1 app crossed a threshold"
+	default:
+		return fmt.Sprintf("%d apps crossed a threshold", n)
+	}
+}
+
+// ShouldSend says whether a report's email goes out: with send "on_alert"
+// only when there are alerts; with "always", "" or anything else (the
+// config rejects other values) always.
+func ShouldSend(send string, alerts []Alert) bool {
+	if send == "on_alert" {
+		return len(alerts) > 0
+	}
+	return true
+}
+
+// ---------------------------------------------------------------------------
+// Formatting
+
+// MissingFigure is how a missing figure is shown: never as 0.
+const MissingFigure = "—"
+
+// FormatFigure formats an optional figure: MissingFigure for nil, else
+// FormatValue.
+func FormatFigure(unit Unit, v *float64) string {
+	if v == nil {
+		return MissingFigure
+	}
+	return FormatValue(unit, *v)
+}
+
+// FormatValue formats v in unit for people, the same in every output:
+//
+//   - bytes, decimal SI with three significant digits: "512 B", "12 KB",
+//     "1.23 GB", "456 MB";
+//   - seconds: "45 s", "2.5 s", "12m 05s", "2h 03m", "168h 00m";
+//   - ms: "812 ms", "0.4 ms", then seconds: "1.2 s", "12.5 s", "1m 05s";
+//   - percent: "37.5 %", "80 %";
+//   - requests_per_minute: "340 req/min", "0.5 req/min";
+//   - any other unit: the number and the unit.
+//
+// Trailing zeros of decimals are dropped. A negative value gets a "−"
+// (U+2212). NaN and ±Inf are shown as MissingFigure.
+func FormatValue(unit Unit, v float64) string {
+	if !finiteNum(v) {
+		return MissingFigure
+	}
+	if v == 0 {
+		v = 0 // no "−0"
+	}
+	sign := ""
+	if v < 0 {
+		sign, v = "−", -v
+	}
+	return sign + fmtAbs(unit, v)
+}
+
+func fmtAbs(unit Unit, v float64) string {
+	switch unit {
+	case UnitBytes:
+		return fmtBytes(v)
+	case UnitSeconds:
+		return fmtSeconds(v)
+	case UnitMS:
+		return fmtMS(v)
+	case UnitPercent:
+		return fmtTrim(v, 1) + " %"
+	case UnitRequestsPerMinute:
+		return fmtCount(v) + " req/min"
+	default:
+		s := strconv.FormatFloat(v, 'g', 6, 64)
+		if unit == "" {
+			return s
+		}
+		return s + " " + string(unit)
+	}
+}
+
+// fmtTrim formats v with at most dec decimals, dropping trailing zeros.
+func fmtTrim(v float64, dec int) string {
+	s := strconv.FormatFloat(v, 'f', dec, 64)
+	if strings.Contains(s, ".") {
+		s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
+	}
+	return s
+}
+
+// fmtCount formats a count-like value: one decimal below 10, whole above.
+func fmtCount(v float64) string {
+	if math.Round(v*10)/10 < 10 {
+		return fmtTrim(v, 1)
+	}
+	return fmtTrim(v, 0)
+}
+
+var siByteSuffixes = []string{"B", "KB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB"}
+
+func fmtBytes(v float64) string {
+	if math.Round(v) < 1000 {
+		return fmtTrim(v, 0) + " B"
+	}
+	i := 0
+	for i < len(siByteSuffixes)-1 && v >= 1000 {
+		v /= 1000
+		i++
+	}
+	// Three significant digits; a value that rounds up to 1000 moves to
+	// the next unit ("999.6 MB" is "1 GB").
+	s := fmtThreeSig(v)
+	if s == "1000" && i < len(siByteSuffixes)-1 {
+		s, i = "1", i+1
+	}
+	if v >= 1e6 { // beyond the largest unit: keep it readable
+		s = strconv.FormatFloat(v, 'g', 3, 64)
+	}
+	return s + " " + siByteSuffixes[i]
+}
+
+// fmtThreeSig formats 1 <= v < 1000 with three significant digits.
+func fmtThreeSig(v float64) string {
+	switch {
+	case math.Round(v*100)/100 < 10:
+		return fmtTrim(v, 2)
+	case math.Round(v*10)/10 < 100:
+		return fmtTrim(v, 1)
+	default:
+		return fmtTrim(v, 0)
+	}
+}
+
+func fmtSeconds(v float64) string {
+	if math.Round(v*10)/10 < 10 {
+		return fmtTrim(v, 1) + " s"
+	}
+	if math.Round(v) < 60 {
+		return fmtTrim(v, 0) + " s"
+	}
+	if math.Round(v) < 3600 {
+		s := int64(math.Round(v))
+		return fmt.Sprintf("%dm %02ds", s/60, s%60)
+	}
+	mins := math.Round(v / 60)
+	if mins >= 1e15 { // beyond exact integers: keep it readable
+		return strconv.FormatFloat(v/3600, 'g', 3, 64) + "h"
+	}
+	m := int64(mins)
+	return fmt.Sprintf("%dh %02dm", m/60, m%60)
+}
+
+func fmtMS(v float64) string {
+	if math.Round(v*10)/10 < 10 {
+		return fmtTrim(v, 1) + " ms"
+	}
+	if math.Round(v) < 1000 {
+		return fmtTrim(v, 0) + " ms"
+	}
+	s := v / 1000
+	if math.Round(s*10)/10 < 60 {
+		return fmtTrim(s, 1) + " s"
+	}
+	return fmtSeconds(s)
+}
