@@ -1,0 +1,110 @@
+// Package peer finds the real programs that some tests drive (Prism,
+// LibreOffice, Chromium, mailpit, ...) and skips a test when one is missing,
+// or fails it when the environment says every peer must be present
+// (KINSTA_REPORT_REQUIRE_PEERS=1, as CI sets it).
+package peer
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+// RequireEnv is the environment variable that turns a missing peer from a
+// skip into a failure when it is "1".
+const RequireEnv = "KINSTA_REPORT_REQUIRE_PEERS"
+
+// Required reports whether missing peers fail tests instead of skipping them.
+func Required() bool { return os.Getenv(RequireEnv) == "1" }
+
+// EnvName is the variable that overrides where a peer lives: the name in
+// upper case with every character other than a letter or digit turned into
+// "_", followed by "_BIN" ("prism" -> "PRISM_BIN", "chromium-browser" ->
+// "CHROMIUM_BROWSER_BIN").
+func EnvName(name string) string {
+	var b strings.Builder
+	for _, r := range strings.ToUpper(name) {
+		if (r >= 'A' && r <= 'Z') || (r >= '0' && r <= '9') {
+			b.WriteRune(r)
+		} else {
+			b.WriteByte('_')
+		}
+	}
+	return b.String() + "_BIN"
+}
+
+// Lookup finds a peer: the path in $<NAME>_BIN when set, else name on PATH,
+// else the first of fallbacks that is an executable file. The error says
+// everywhere it looked.
+func Lookup(name string, fallbacks ...string) (string, error) {
+	env := EnvName(name)
+	if p := os.Getenv(env); p != "" {
+		if err := executable(p); err != nil {
+			return "", fmt.Errorf("peer %s: %s=%q: %w", name, env, p, err)
+		}
+		return p, nil
+	}
+	if p, err := exec.LookPath(name); err == nil {
+		return p, nil
+	}
+	for _, p := range fallbacks {
+		if executable(p) == nil {
+			return p, nil
+		}
+	}
+	where := "$" + env + " unset, not on PATH"
+	if len(fallbacks) > 0 {
+		where += ", not at " + strings.Join(fallbacks, " or ")
+	}
+	return "", fmt.Errorf("peer %s not found (%s)", name, where)
+}
+
+func executable(p string) error {
+	fi, err := os.Stat(p)
+	if err != nil {
+		return err
+	}
+	if fi.IsDir() {
+		return errors.New("is a directory")
+	}
+	if fi.Mode().Perm()&0o111 == 0 {
+		return errors.New("not executable")
+	}
+	return nil
+}
+
+// Require returns the path of the peer program name ($<NAME>_BIN, then
+// PATH). When it is missing the test is skipped, or failed when
+// KINSTA_REPORT_REQUIRE_PEERS=1.
+func Require(t testing.TB, name string) string {
+	t.Helper()
+	return RequireAt(t, name)
+}
+
+// RequireAt is Require with extra places to look after PATH (for example a
+// tools folder outside PATH).
+func RequireAt(t testing.TB, name string, fallbacks ...string) string {
+	t.Helper()
+	p, err := Lookup(name, fallbacks...)
+	if err != nil {
+		Missing(t, "%v", err)
+		return ""
+	}
+	return p
+}
+
+// Missing skips the test with the message, or fails it when
+// KINSTA_REPORT_REQUIRE_PEERS=1. Use it when a peer is present but unusable
+// (it did not start, it has no fonts, ...).
+func Missing(t testing.TB, format string, args ...any) {
+	t.Helper()
+	msg := fmt.Sprintf(format, args...)
+	if Required() {
+		t.Fatalf("%s (%s=1: every test peer is required)", msg, RequireEnv)
+		return
+	}
+	t.Skipf("%s (skipped; set %s=1 to make this a failure)", msg, RequireEnv)
+}
