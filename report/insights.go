@@ -93,8 +93,8 @@ func compareProcess(ps []Process, name string) *Process {
 	return nil
 }
 
-// compareSummary builds the Change of cur against prev (nil: no previous data),
-// for the figures the metric has. Previous figures are copies, never
+// compareSummary builds the Change of cur against prev (nil: no previous
+// data), for the figures the metric has. Previous figures are copies, never
 // pointers into the previous period.
 func compareSummary(info MetricInfo, cur Summary, prev *Summary) *Change {
 	c := &Change{}
@@ -287,7 +287,7 @@ func Arrow(prev, cur *float64) string {
 // the metric (total of a latency, say) is computed from the points all the
 // same; for run_time the runs are the buckets (at their start). For
 // slowest_requests every mode checks the slowest request's average time
-// (the rows have no time). Unknown metrics and modes, and metrics
+// (the rows have no time), and the alert says peak. Unknown metrics and modes, and metrics
 // without data, raise nothing (the config validates them).
 func EvaluateThresholds(r *Report, ts []Threshold) []Alert {
 	var alerts []Alert
@@ -303,8 +303,8 @@ func EvaluateThresholds(r *Report, ts []Threshold) []Alert {
 					continue
 				}
 				on := t.On
-				if on == "" {
-					on = "peak"
+				if on == "" || info.Kind == KindRows {
+					on = OnPeak // rows have no time: every mode checks the slowest
 				}
 				base := Alert{
 					App: a.Label(), AppID: a.ID, Period: p.Name, Metric: t.Metric, On: on,
@@ -318,7 +318,7 @@ func EvaluateThresholds(r *Report, ts []Threshold) []Alert {
 						al := base
 						al.Process = tg.process
 						al.Value = c.Value
-						if on == "any_bucket" {
+						if on == OnAnyBucket {
 							al.Time, al.HasTime = c.Time, true
 						}
 						alerts = append(alerts, al)
@@ -330,15 +330,12 @@ func EvaluateThresholds(r *Report, ts []Threshold) []Alert {
 	return alerts
 }
 
-// thresholdTarget is one thing a threshold checks: a series (or a process's series)
-// with its summary.
+// thresholdTarget is one thing a threshold checks: a series (or a
+// process's series) with its summary.
 type thresholdTarget struct {
 	process string
 	points  []Point
 	summary Summary
-	// rows: the points are slowest requests (no time); every mode checks
-	// the slowest one.
-	rows bool
 }
 
 func thresholdTargets(info MetricInfo, m *Metric) []thresholdTarget {
@@ -360,19 +357,17 @@ func thresholdTargets(info MetricInfo, m *Metric) []thresholdTarget {
 		for i, row := range m.Rows {
 			pts[i] = Point{Value: row.AvgResponseTimeMS}
 		}
-		return []thresholdTarget{{points: pts, rows: true}}
+		return []thresholdTarget{{points: pts}}
 	default:
 		return []thresholdTarget{{points: m.Points, summary: m.Summary}}
 	}
 }
 
-// thresholdCrossings returns the values of tg above limit for mode on: one point
-// for a summary figure (Time unset), every bucket above for any_bucket.
+// thresholdCrossings returns the values of tg above limit for mode on: one
+// point for a summary figure (Time unset), every bucket above for
+// any_bucket.
 func thresholdCrossings(tg thresholdTarget, on string, limit float64) []Point {
-	if tg.rows {
-		on = "peak"
-	}
-	if on == "any_bucket" {
+	if on == OnAnyBucket {
 		var out []Point
 		for _, pt := range tg.points {
 			if pt.Value > limit {
@@ -384,11 +379,11 @@ func thresholdCrossings(tg thresholdTarget, on string, limit float64) []Point {
 	computed := Summarize(tg.points)
 	var v *float64
 	switch on {
-	case "peak":
+	case OnPeak:
 		v = firstFigure(tg.summary.Peak, computed.Peak)
-	case "average":
+	case OnAverage:
 		v = firstFigure(tg.summary.Average, computed.Average)
-	case "total":
+	case OnTotal:
 		v = firstFigure(tg.summary.Total, computed.Total)
 	}
 	if v == nil || !(*v > limit) {
@@ -449,7 +444,7 @@ func AlertHeadline(alerts []Alert) string {
 // only when there are alerts; with "always", "" or anything else (the
 // config rejects other values) always.
 func ShouldSend(send string, alerts []Alert) bool {
-	if send == "on_alert" {
+	if send == SendOnAlert {
 		return len(alerts) > 0
 	}
 	return true

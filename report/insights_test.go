@@ -482,6 +482,10 @@ func TestThresholdEvaluate(t *testing.T) {
 			"previous_week Shop Front(id-shop) slowest_requests peak 1500>1000 ms (1s)",
 			"yesterday Shop Front(id-shop) slowest_requests peak 1500>1000 ms (1s)",
 		}},
+		{"slowest request, any mode checks the slowest", []report.Threshold{{Metric: report.SlowestRequests, Above: 1000, On: "any_bucket", Raw: "1s"}}, []string{
+			"previous_week Shop Front(id-shop) slowest_requests peak 1500>1000 ms (1s)",
+			"yesterday Shop Front(id-shop) slowest_requests peak 1500>1000 ms (1s)",
+		}},
 		{"metric the app lacks", []report.Threshold{{Metric: report.BuildTime, Above: 0}}, nil},
 		{"unknown metric and mode raise nothing", []report.Threshold{{Metric: "nope", Above: 0}, p95(0, "median")}, nil},
 		{"order: period, app, threshold", []report.Threshold{
