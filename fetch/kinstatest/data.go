@@ -101,8 +101,9 @@ func DefaultUsers() []User {
 	}
 }
 
-// processes returns the app's process keys (default "web").
-func (a App) processes() []string {
+// ProcessKeys returns the app's process keys: Processes, or just "web"
+// when it is empty.
+func (a App) ProcessKeys() []string {
 	if len(a.Processes) == 0 {
 		return []string{"web"}
 	}
@@ -300,6 +301,11 @@ func FormatValue(v float64) string {
 	return strconv.FormatFloat(v, 'f', -1, 64)
 }
 
+// BucketValue is App.Bucket for an app with Scale 0 or 1.
+func BucketValue(appID, metric string, t time.Time, interval time.Duration) float64 {
+	return App{ID: appID}.Bucket(metric, t, interval)
+}
+
 // isSum reports whether buckets of the metric fold by sum (else by mean).
 func isSum(metric string) bool {
 	return metric == MetricBandwidth || metric == MetricBuildTime
@@ -309,7 +315,10 @@ func isSum(metric string) bool {
 // API sends it: for intervals of an hour or less, the value of the hour
 // containing t; for longer ones, the sum (bandwidth, build_time) or mean
 // (the rest) of the hourly values of the hours starting in
-// [t truncated to the hour, t+interval), rounded to 3 decimals.
+// [t truncated to the hour, t+interval), added in time order and not
+// rounded again, so that summing (and dividing by the count) the Hourly
+// values in time order gives exactly the value on the wire: FormatValue
+// round-trips through strconv.ParseFloat.
 func (a App) Bucket(metric string, t time.Time, interval time.Duration) float64 {
 	t = t.UTC()
 	if interval <= time.Hour {
@@ -325,5 +334,5 @@ func (a App) Bucket(metric string, t time.Time, interval time.Duration) float64 
 	if !isSum(metric) {
 		sum /= float64(n)
 	}
-	return round(sum, 3)
+	return sum
 }

@@ -394,7 +394,7 @@ func (s *Server) detail(w http.ResponseWriter, id string) {
 		})
 	}
 	var procs []process
-	for _, p := range a.processes() {
+	for _, p := range a.ProcessKeys() {
 		procs = append(procs, process{processID(a.ID, p), p})
 	}
 	body := struct {
@@ -615,7 +615,7 @@ func runs(a App, tf timeframe) []wireRun {
 	cuts := append([]time.Time{tf.start}, a.Deploys(tf.start, tf.end)...)
 	cuts = append(cuts, tf.end)
 	out := []wireRun{}
-	for _, proc := range a.processes() {
+	for _, proc := range a.ProcessKeys() {
 		plan, _, _ := planOf(a.ID, proc)
 		for i := 0; i+1 < len(cuts); i++ {
 			from, to := cuts[i], cuts[i+1]
@@ -687,7 +687,7 @@ func (s *Server) processMetric(a App, seg string, tf timeframe) any {
 	body := struct {
 		App app `json:"app"`
 	}{app{ID: a.ID, AppName: a.DisplayName, Processes: []process{}}}
-	for _, proc := range a.processes() {
+	for _, proc := range a.ProcessKeys() {
 		_, cpu, mem := planOf(a.ID, proc)
 		p := process{ID: processID(a.ID, proc), ProcessName: proc}
 		if seg == "cpu-usage" {
