@@ -1,0 +1,407 @@
+package deliver
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	htmltemplate "html/template"
+	"io"
+	"net/textproto"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+	texttemplate "text/template"
+	"time"
+
+	"github.com/wneessen/go-mail"
+
+	"github.com/kinsta-report/kinsta-report/report"
+	"github.com/kinsta-report/kinsta-report/templates"
+)
+
+// DefaultMaxMessageBytes is the size budget of an email when Settings does
+// not set one: 10 MB, the limit Grafana and Metabase use and that every
+// common provider accepts.
+const DefaultMaxMessageBytes = 10_000_000
+
+// DefaultSubject is used when Settings.Subject is empty.
+const DefaultSubject = "Kinsta {{.Report}}: {{.Start}} to {{.End}}"
+
+// Image is a chart to show in the email body as an inline (cid:) PNG part.
+type Image struct {
+	// ContentID identifies the part; letters, digits and . _ - @ only,
+	// without angle brackets (e.g. "chart-bandwidth@kinsta-report").
+	ContentID string
+	// Name is the part's file name (default ContentID + ".png").
+	Name string
+	// Alt is shown where images are blocked.
+	Alt string
+	PNG []byte
+	// Width and Height are the display size in CSS pixels (the PNG itself
+	// may be drawn at 2x). Wider than the 600 px mail column, the image is
+	// scaled down keeping its aspect ratio.
+	Width, Height int
+}
+
+// Attachment is a file attached to the email (the workbook, the HTML report).
+type Attachment struct {
+	Name string
+	Data []byte
+	// Path is where the artifact was written; the body names it when the
+	// attachment is left out for the size budget.
+	Path string
+}
+
+// Settings are the SMTP connection and the recipients of one report's email.
+type Settings struct {
+	Host     string
+	Port     int
+	Username string
+	// Password comes from the environment variable smtp.password_env names;
+	// it never appears in an error.
+	Password string
+	From     string
+	// TLS is starttls (the default: STARTTLS is mandatory), tls (implicit
+	// TLS, usually port 465) or none (plain SMTP, for local relays only).
+	// Certificates are always verified.
+	TLS string
+	// CAFile is an optional PEM file of extra trusted CA certificates.
+	CAFile string
+	// MaxMessageBytes is the size budget of the encoded message (default
+	// DefaultMaxMessageBytes).
+	MaxMessageBytes int64
+	To, Cc, Bcc     []string
+	// Subject is a text/template source with .Report, .Start, .End (dates
+	// like 2026-11-16; End is the last day inside the period), .Period and
+	// .Alerts (the number of threshold crossings). Default DefaultSubject.
+	Subject string
+}
+
+// BuildInfo says what Build made.
+type BuildInfo struct {
+	// Size is the encoded message in bytes.
+	Size int64
+	// Budget is the size budget that applied.
+	Budget int64
+	// Omitted are the attachments left out to stay within the budget,
+	// largest first. The body names them.
+	Omitted []Omitted
+}
+
+// Omitted is an attachment left out of the email for the size budget.
+type Omitted struct {
+	Name string
+	Path string
+	Size int64
+}
+
+// subjectData is what the subject template sees.
+type subjectData struct {
+	Report, Start, End, Period string
+	Alerts                     int
+}
+
+// CheckSubject parses a subject template and runs it on sample data, so a
+// config check finds unknown fields before a run.
+func CheckSubject(src string) error {
+	_, err := renderSubject(src, subjectData{Report: "r", Start: "2026-11-16", End: "2026-11-22", Period: "previous_week"})
+	return err
+}
+
+func renderSubject(src string, d subjectData) (string, error) {
+	if src == "" {
+		src = DefaultSubject
+	}
+	t, err := texttemplate.New("subject").Option("missingkey=error").Parse(src)
+	if err != nil {
+		return "", fmt.Errorf("email subject: %w", err)
+	}
+	var b strings.Builder
+	if err := t.Execute(&b, d); err != nil {
+		return "", fmt.Errorf("email subject: %w", err)
+	}
+	// A subject is one header line.
+	s := strings.Join(strings.Fields(b.String()), " ")
+	if s == "" {
+		return "", errors.New("email subject: the template gives an empty subject")
+	}
+	return s, nil
+}
+
+func subjectDataOf(r report.Report) subjectData {
+	loc := r.Location
+	if loc == nil {
+		loc = time.UTC
+	}
+	d := subjectData{Report: r.Name, Alerts: len(r.Alerts)}
+	if len(r.Periods) > 0 {
+		p := r.Periods[0]
+		d.Period = p.Name
+		d.Start = p.Start.In(loc).Format(dateLayout)
+		d.End = lastDay(p.End, loc).Format(dateLayout)
+	}
+	return d
+}
+
+var (
+	htmlBody = sync.OnceValues(func() (*htmltemplate.Template, error) {
+		return htmltemplate.New("email.html.tmpl").Parse(templates.EmailHTML)
+	})
+	textBody = sync.OnceValues(func() (*texttemplate.Template, error) {
+		return texttemplate.New("email.txt.tmpl").Parse(templates.EmailText)
+	})
+)
+
+// contentIDRe keeps cid: references plain, so they need no escaping in the
+// HTML and match the Content-ID header byte for byte.
+var contentIDRe = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._@-]*$`)
+
+// mailColumn is the width of the body's content column in CSS pixels.
+const mailColumn = 600
+
+// Build makes the report email: multipart/mixed holding multipart/related
+// (multipart/alternative with text/plain and text/html, then the PNG charts
+// as cid: parts), then the attachments. When the encoded message is over
+// the size budget it leaves out the largest attachments until it fits and
+// says so in the body; if it does not fit even without attachments, Build
+// returns an error.
+func Build(r report.Report, s Settings, charts []Image, atts []Attachment) (*mail.Msg, BuildInfo, error) {
+	info := BuildInfo{Budget: s.MaxMessageBytes}
+	if info.Budget == 0 {
+		info.Budget = DefaultMaxMessageBytes
+	}
+	if info.Budget < 0 {
+		return nil, info, fmt.Errorf("email: max message size %d is negative", s.MaxMessageBytes)
+	}
+	if s.From == "" {
+		return nil, info, errors.New("email: no from address")
+	}
+	if len(s.To)+len(s.Cc)+len(s.Bcc) == 0 {
+		return nil, info, errors.New("email: no recipients (to, cc and bcc are empty)")
+	}
+	subject, err := renderSubject(s.Subject, subjectDataOf(r))
+	if err != nil {
+		return nil, info, err
+	}
+	cv, err := chartViews(charts)
+	if err != nil {
+		return nil, info, err
+	}
+	for i, a := range atts {
+		if a.Name == "" || a.Name != filepath.Base(a.Name) {
+			return nil, info, fmt.Errorf("email: attachment %d: bad file name %q", i, a.Name)
+		}
+	}
+
+	included := slices.Clone(atts)
+	for {
+		msg, err := compose(r, s, subject, charts, cv, included, info)
+		if err != nil {
+			return nil, info, err
+		}
+		var cw countingWriter
+		if _, err := msg.WriteTo(&cw); err != nil {
+			return nil, info, fmt.Errorf("email: encode: %w", err)
+		}
+		info.Size = cw.n
+		if cw.n <= info.Budget {
+			return msg, info, nil
+		}
+		if len(included) == 0 {
+			return nil, info, fmt.Errorf("email: the message is %s without any attachment, over the size budget of %s (%d bytes)",
+				formatSize(cw.n), formatSize(info.Budget), info.Budget)
+		}
+		// Leave out the largest attachment that is still in.
+		big := 0
+		for i, a := range included {
+			if len(a.Data) > len(included[big].Data) {
+				big = i
+			}
+		}
+		a := included[big]
+		info.Omitted = append(info.Omitted, Omitted{Name: a.Name, Path: a.Path, Size: int64(len(a.Data))})
+		included = slices.Delete(included, big, big+1)
+	}
+}
+
+func chartViews(charts []Image) ([]chartView, error) {
+	seen := map[string]bool{}
+	var out []chartView
+	for i, c := range charts {
+		switch {
+		case !contentIDRe.MatchString(c.ContentID):
+			return nil, fmt.Errorf("email: chart %d: content id %q: want letters, digits, '.', '_', '-' or '@'", i, c.ContentID)
+		case seen[c.ContentID]:
+			return nil, fmt.Errorf("email: chart %d: content id %q is used twice", i, c.ContentID)
+		case len(c.PNG) == 0:
+			return nil, fmt.Errorf("email: chart %q has no PNG data", c.ContentID)
+		case c.Width <= 0 || c.Height <= 0:
+			return nil, fmt.Errorf("email: chart %q: display size %dx%d: want a positive width and height", c.ContentID, c.Width, c.Height)
+		}
+		seen[c.ContentID] = true
+		w, h := c.Width, c.Height
+		if w > mailColumn {
+			h = (h*mailColumn + w/2) / w
+			w = mailColumn
+		}
+		out = append(out, chartView{Src: "cid:" + c.ContentID, Alt: c.Alt, Width: w, Height: h})
+	}
+	return out, nil
+}
+
+func compose(r report.Report, s Settings, subject string, charts []Image, cv []chartView, included []Attachment, info BuildInfo) (*mail.Msg, error) {
+	var attached, omitted []fileView
+	for _, a := range included {
+		attached = append(attached, fileView{Name: a.Name, Size: formatSize(int64(len(a.Data))), About: about(a.Name)})
+	}
+	for _, o := range info.Omitted {
+		p := o.Path
+		if p == "" {
+			p = o.Name
+		}
+		omitted = append(omitted, fileView{Name: o.Name, Size: formatSize(o.Size), About: about(o.Name), Path: filepath.ToSlash(p)})
+	}
+	view := newView(r, cv, attached, omitted, info.Budget)
+	// html/template would refuse a dynamic cid: URL; the content id is
+	// checked against contentIDRe, so it is safe as it is.
+	type htmlChart struct {
+		Src           htmltemplate.URL
+		Alt           string
+		Width, Height int
+	}
+	hv := struct {
+		emailView
+		Charts []htmlChart
+	}{emailView: view}
+	for _, c := range cv {
+		hv.Charts = append(hv.Charts, htmlChart{Src: htmltemplate.URL(c.Src), Alt: c.Alt, Width: c.Width, Height: c.Height})
+	}
+
+	ht, err := htmlBody()
+	if err != nil {
+		return nil, fmt.Errorf("email: html template: %w", err)
+	}
+	tt, err := textBody()
+	if err != nil {
+		return nil, fmt.Errorf("email: text template: %w", err)
+	}
+	var hb, tb bytes.Buffer
+	if err := ht.Execute(&hb, hv); err != nil {
+		return nil, fmt.Errorf("email: html body: %w", err)
+	}
+	if err := tt.Execute(&tb, view); err != nil {
+		return nil, fmt.Errorf("email: text body: %w", err)
+	}
+
+	m := mail.NewMsg(mail.WithNoDefaultUserAgent())
+	if err := m.From(s.From); err != nil {
+		return nil, fmt.Errorf("email: from %q: %w", s.From, err)
+	}
+	for _, set := range []struct {
+		field string
+		addrs []string
+		fn    func(...string) error
+	}{{"to", s.To, m.To}, {"cc", s.Cc, m.Cc}, {"bcc", s.Bcc, m.Bcc}} {
+		if len(set.addrs) == 0 {
+			continue
+		}
+		if err := set.fn(set.addrs...); err != nil {
+			return nil, fmt.Errorf("email: %s: %w", set.field, err)
+		}
+	}
+	m.Subject(subject)
+	if !r.GeneratedAt.IsZero() {
+		m.SetDateWithValue(r.GeneratedAt)
+	}
+	m.SetMessageID()
+	m.SetUserAgent("kinsta-report")
+	// RFC 3834: keeps vacation responders from answering a report.
+	m.SetGenHeader(mail.Header("Auto-Submitted"), "auto-generated")
+	m.SetGenHeader(mail.HeaderXAutoResponseSuppress, "All")
+	m.SetBodyString(mail.TypeTextPlain, tb.String())
+	m.AddAlternativeString(mail.TypeTextHTML, hb.String())
+
+	var embeds []*mail.File
+	for _, c := range charts {
+		name := c.Name
+		if name == "" {
+			name = c.ContentID + ".png"
+		}
+		f := memFile(name, c.PNG, "image/png")
+		// go-mail writes the value as is: the brackets are ours (RFC 2392).
+		f.Header.Set(string(mail.HeaderContentID), "<"+c.ContentID+">")
+		embeds = append(embeds, f)
+	}
+	m.SetEmbeds(embeds)
+	var files []*mail.File
+	for _, a := range included {
+		files = append(files, memFile(a.Name, a.Data, contentType(a.Name)))
+	}
+	m.SetAttachments(files)
+	return m, nil
+}
+
+// memFile is a part whose content can be written any number of times (a
+// size measurement, a dry run, retried sends), even after a failed write.
+func memFile(name string, data []byte, ct string) *mail.File {
+	return &mail.File{
+		Name:        name,
+		ContentType: mail.ContentType(ct),
+		Header:      textproto.MIMEHeader{},
+		Writer: func(w io.Writer) (int64, error) {
+			n, err := w.Write(data)
+			return int64(n), err
+		},
+	}
+}
+
+func contentType(name string) string {
+	switch strings.ToLower(filepath.Ext(name)) {
+	case ".xlsx":
+		return "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+	case ".html", ".htm":
+		return "text/html; charset=utf-8"
+	case ".json":
+		return "application/json"
+	case ".png":
+		return "image/png"
+	case ".csv":
+		return "text/csv; charset=utf-8"
+	default:
+		return "application/octet-stream"
+	}
+}
+
+func about(name string) string {
+	switch strings.ToLower(filepath.Ext(name)) {
+	case ".xlsx":
+		return "workbook with every series, the slowest requests and the summaries"
+	case ".html", ".htm":
+		return "interactive charts; opens offline in a browser"
+	case ".json":
+		return "the report as JSON"
+	default:
+		return ""
+	}
+}
+
+// WriteEML writes msg as a MIME message (an .eml file), exactly as Send
+// would transmit it (without the Bcc header, as on the wire).
+func WriteEML(w io.Writer, msg *mail.Msg) error {
+	if msg == nil {
+		return errors.New("write eml: no message")
+	}
+	if _, err := msg.WriteTo(w); err != nil {
+		return fmt.Errorf("write eml: %w", err)
+	}
+	return nil
+}
+
+type countingWriter struct{ n int64 }
+
+func (c *countingWriter) Write(p []byte) (int, error) {
+	c.n += int64(len(p))
+	return len(p), nil
+}

@@ -1,0 +1,291 @@
+package deliver
+
+import (
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/kinsta-report/kinsta-report/report"
+)
+
+// The view the two body templates draw: every figure already formatted, so
+// the templates only lay it out.
+type emailView struct {
+	Report    string
+	Generated string
+	Zone      string
+	Alerts    []alertView
+	// AlertHeadline is "2 apps crossed a threshold"; empty without alerts.
+	AlertHeadline string
+	Notes         []string
+	Periods       []periodView
+	Charts        []chartView
+	Attached      []fileView
+	// Omitted are the attachments left out for the size budget.
+	Omitted []fileView
+	Budget  string
+}
+
+type alertView struct {
+	App, Text string
+}
+
+type periodView struct {
+	Title    string // "Previous week"
+	Range    string // "2026-11-16 to 2026-11-22 (7 days)"
+	Previous string // the range compared against; empty without comparison
+	Columns  []columnView
+	Apps     []appView
+	Missing  []missingView
+	Notes    []string
+}
+
+type columnView struct {
+	Title, Figure string // "Bandwidth", "total"
+}
+
+type appView struct {
+	Label string
+	// Name is the app's unique name when it differs from the label.
+	Name  string
+	Cells []cellView
+}
+
+type cellView struct {
+	Title, Figure string // the column's, for the text part
+	Value         string
+	// State is "" for a value, "missing" when the metric could not be
+	// fetched, "nodata" when it was fetched but had no points, "na" when the
+	// app has no such metric.
+	State  string
+	Detail string // e.g. the process holding a peak
+	Change *changeView
+}
+
+// Plain is the value with its detail for the text part: "52.5 % (web)".
+func (c cellView) Plain() string {
+	if c.Detail != "" {
+		return c.Value + " (" + c.Detail + ")"
+	}
+	return c.Value
+}
+
+type changeView struct {
+	Arrow string // ▲ ▼ →
+	Text  string // +25.0 % | new
+	Tone  string // bad | good | neutral
+}
+
+type missingView struct {
+	App, Metric, Error string
+}
+
+type chartView struct {
+	Src           string // cid:…
+	Alt           string
+	Width, Height int
+}
+
+type fileView struct {
+	Name, Size, About, Path string
+}
+
+// A headline column: the figure of a metric shown in the period's table.
+type headline struct {
+	key    report.MetricKey
+	title  string
+	figure string
+	pick   func(report.Figures) *float64
+}
+
+func total(f report.Figures) *float64   { return f.Total }
+func average(f report.Figures) *float64 { return f.Average }
+func peak(f report.Figures) *float64    { return f.Peak }
+
+var headlines = []headline{
+	{report.Bandwidth, "Bandwidth", "total", total},
+	{report.HTTPRequests, "Requests", "avg per min", average},
+	{report.ResponseTimeAvg, "Response", "avg", average},
+	{report.ResponseTimeP95, "P95 response", "avg", average},
+	{report.CPUUsage, "CPU", "peak", peak},
+	{report.MemoryUsage, "Memory", "peak", peak},
+	{report.BuildTime, "Build time", "total", total},
+}
+
+// maxColumns keeps the table readable in a 640 px mail column.
+const maxColumns = 6
+
+func figures(s report.Summary) report.Figures {
+	return report.Figures{Total: s.Total, Average: s.Average, Peak: s.Peak}
+}
+
+func newView(r report.Report, charts []chartView, attached, omitted []fileView, budget int64) emailView {
+	loc := r.Location
+	if loc == nil {
+		loc = time.UTC
+	}
+	v := emailView{
+		Report:   r.Name,
+		Zone:     loc.String(),
+		Notes:    r.Notes,
+		Charts:   charts,
+		Attached: attached,
+		Omitted:  omitted,
+		Budget:   formatSize(budget),
+	}
+	if !r.GeneratedAt.IsZero() {
+		v.Generated = r.GeneratedAt.In(loc).Format("2006-01-02 15:04 MST")
+	}
+	metrics := r.Metrics
+	if len(metrics) == 0 {
+		metrics = report.AllMetrics()
+	}
+	var cols []headline
+	for _, h := range headlines {
+		if slices.Contains(metrics, h.key) && len(cols) < maxColumns {
+			cols = append(cols, h)
+		}
+	}
+	v.Alerts, v.AlertHeadline = alertViews(r.Alerts, loc)
+	for _, p := range r.Periods {
+		v.Periods = append(v.Periods, periodViewOf(p, cols, loc))
+	}
+	return v
+}
+
+func alertViews(alerts []report.Alert, loc *time.Location) ([]alertView, string) {
+	if len(alerts) == 0 {
+		return nil, ""
+	}
+	var out []alertView
+	for _, a := range alerts {
+		title := string(a.Metric)
+		if info, ok := report.Info(a.Metric); ok {
+			title = info.Title
+		}
+		if a.Process != "" {
+			title += " (" + a.Process + ")"
+		}
+		on := a.On
+		if on == "any_bucket" {
+			on = "in a bucket"
+		}
+		text := fmt.Sprintf("%s %s %s, above %s (%s)", title, on, report.FormatValue(a.Unit, a.Value), a.Threshold, a.Period)
+		if a.HasTime {
+			text = fmt.Sprintf("%s %s %s at %s, above %s (%s)", title, on, report.FormatValue(a.Unit, a.Value),
+				a.Time.In(loc).Format("2006-01-02 15:04"), a.Threshold, a.Period)
+		}
+		out = append(out, alertView{App: a.App, Text: text})
+	}
+	return out, report.AlertHeadline(alerts)
+}
+
+func periodViewOf(p report.Period, cols []headline, loc *time.Location) periodView {
+	pv := periodView{
+		Title: periodTitle(p.Name),
+		Range: periodRange(p, loc),
+		Notes: p.Notes,
+	}
+	for _, c := range cols {
+		pv.Columns = append(pv.Columns, columnView{Title: c.title, Figure: c.figure})
+	}
+	compared := false
+	for _, a := range p.Apps {
+		av := appView{Label: a.Label()}
+		if a.Name != "" && a.Name != av.Label {
+			av.Name = a.Name
+		}
+		for _, c := range cols {
+			cell := cellOf(a, c)
+			if cell.Change != nil {
+				compared = true
+			}
+			av.Cells = append(av.Cells, cell)
+		}
+		for _, m := range a.Missing {
+			title := string(m.Metric)
+			if info, ok := report.Info(m.Metric); ok {
+				title = info.Title
+			}
+			pv.Missing = append(pv.Missing, missingView{App: a.Label(), Metric: title, Error: m.Error})
+		}
+		pv.Apps = append(pv.Apps, av)
+	}
+	if compared && p.Previous != nil {
+		pv.Previous = periodRange(*p.Previous, loc)
+	} else if compared {
+		pv.Previous = "the previous period"
+	}
+	return pv
+}
+
+func cellOf(a report.App, c headline) cellView {
+	cell := cellView{Title: c.title, Figure: c.figure}
+	info, _ := report.Info(c.key)
+	m, ok := a.Metrics[c.key]
+	if !ok || m == nil {
+		cell.State = "na"
+		cell.Value = "n/a"
+		for _, ms := range a.Missing {
+			if ms.Metric == c.key {
+				cell.State = "missing"
+				cell.Value = "missing"
+			}
+		}
+		return cell
+	}
+	var cur, prev *float64
+	hasChange := false
+	switch info.Kind {
+	case report.KindProcesses:
+		// The headline is the highest peak of any process, compared with
+		// the highest of the previous period.
+		for _, pr := range m.Processes {
+			if x := c.pick(figures(pr.Summary)); x != nil && (cur == nil || *x > *cur) {
+				cur = report.F(*x)
+				if len(m.Processes) > 1 {
+					cell.Detail = pr.Name
+				}
+			}
+			if ch := pr.Summary.Change; ch != nil {
+				hasChange = true
+				if x := c.pick(ch.Previous); x != nil && (prev == nil || *x > *prev) {
+					prev = report.F(*x)
+				}
+			}
+		}
+	default:
+		cur = c.pick(figures(m.Summary))
+		if ch := m.Summary.Change; ch != nil {
+			hasChange = true
+			prev = c.pick(ch.Previous)
+		}
+	}
+	if cur == nil {
+		cell.State = "nodata"
+		cell.Value = "no data"
+		return cell
+	}
+	cell.Value = report.FormatValue(info.Unit, *cur)
+	if hasChange {
+		cell.Change = changeOf(report.DescribeChange(info, prev, cur))
+	}
+	return cell
+}
+
+// changeOf maps the shared change description to the arrow, text and
+// colour tone the templates show.
+func changeOf(d report.ChangeView) *changeView {
+	ch := &changeView{Arrow: d.Arrow, Text: d.Text, Tone: "neutral"}
+	switch d.Dir {
+	case report.Worse:
+		ch.Tone = "bad"
+	case report.Better:
+		ch.Tone = "good"
+	case report.New:
+		ch.Tone = "new"
+	case report.Unknown:
+		ch.Tone = "unknown"
+	}
+	return ch
+}
