@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"math"
 	"net/http"
@@ -1063,5 +1064,47 @@ func TestSlowestRequests(t *testing.T) {
 				t.Errorf("%q: row %d %+v after %+v", tc.extra, i, rows[i], rows[i-1])
 			}
 		}
+	}
+}
+
+func TestInProcessClient(t *testing.T) {
+	t.Parallel()
+	s := kinstatest.New(kinstatest.Options{APIKey: "k"})
+	c := s.Client()
+	call := func(ctx context.Context, path, key string) (*http.Response, []byte, error) {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, "http://kinsta.demo/v2"+path, nil)
+		req.Header.Set("Authorization", "Bearer "+key)
+		res, err := c.Do(req)
+		if err != nil {
+			return nil, nil, err
+		}
+		defer res.Body.Close()
+		b, err := io.ReadAll(res.Body)
+		return res, b, err
+	}
+	res, b, err := call(t.Context(), "/validate", "k")
+	if err != nil || res.StatusCode != 200 || !bytes.Contains(b, []byte(company)) || res.Header.Get("Content-Type") != "application/json" {
+		t.Fatalf("validate: %v %v %s", err, res, b)
+	}
+	if res, _, err := call(t.Context(), "/validate", "bad"); err != nil || res.StatusCode != 401 {
+		t.Fatalf("bad key: %v %v", err, res)
+	}
+	// The in-process client answers exactly what the network server does.
+	_, base := serve(t, kinstatest.Options{APIKey: "k"})
+	p := metricPath(kinstatest.DefaultApps()[0].ID, "cpu-usage", "", time.Hour, weekStart, weekStart.Add(5*time.Hour))
+	if _, b, err := call(t.Context(), p, "k"); err != nil || !bytes.Equal(b, get(t, base, p, "k").body) {
+		t.Errorf("in-process body differs: %v %s", err, b)
+	}
+
+	// A context that ends during the latency ends the request.
+	slow := kinstatest.New(kinstatest.Options{Latency: time.Hour})
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Millisecond)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, "http://kinsta.demo/v2/validate", nil)
+	if _, err := slow.Client().Do(req); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("request ending during latency: %v", err)
+	}
+	if slow.Requests() != 1 {
+		t.Errorf("Requests() = %d", slow.Requests())
 	}
 }
