@@ -2,7 +2,7 @@
 // answers the endpoints kinsta-report uses with the exact wire shapes of
 // Kinsta's OpenAPI spec (1.87.0), deterministic synthetic data, bearer
 // auth, parameter validation and switchable faults. Tests mount it on an
-// httptest server; `report -demo` serves it in-process.
+// httptest server; `report -demo` serves it in-process (Server.Client).
 //
 // Endpoints (with or without a leading /v2):
 //
@@ -18,7 +18,26 @@
 // the first bucket may start before timeframe_start when the start is not
 // aligned). A bucket's value is App.Bucket: the hourly value for N <= 1h,
 // else the sum (bandwidth, build_time) or mean (the rest) of the Hourly
-// values of the hours it covers. Series are dense: every bucket is present.
+// values of the hours it covers, added in time order and sent unrounded, so
+// a test that folds Hourly the same way gets the wire value bit for bit.
+// Series are dense: every bucket is present, zeros included.
+//
+// Data: every series derives from Hourly, a pure function of the app id,
+// the metric and the UTC hour (hashes, no clock, no global random source):
+// a business-hours curve peaking at 14:00 in an app-specific fixed-offset
+// zone, weekends at half, Friday lower and Monday higher, with noise and
+// about one slow hour in a hundred. Units: bandwidth bytes per hour,
+// build_time seconds (a few builds a working day, mostly 0), http_requests
+// per minute, response times ms (p50 < avg < p95), cpu_usage percent,
+// memory_usage bytes (below memory_limit). cpu_limit is in millicores,
+// memory_limit in bytes (Limits). Run-time rows split each process's
+// timeframe at the deploys that follow builds (App.Deploys); their seconds
+// add up to the timeframe. Slowest requests are deterministic per app and
+// timeframe.
+//
+// Fault order: latency, rate limit (429), FailFirst (503),
+// ServerErrorEvery (500), method (405), auth (401), MovedApplications
+// (404), routing and validation (404/400), FailMetric (500), Malformed.
 package kinstatest
 
 import (
