@@ -1,0 +1,28 @@
+package templates
+
+import _ "embed" // for the //go:embed directives below
+
+// EChartsJS is Apache ECharts 5.6.0 (dist/echarts.min.js of the npm package
+// echarts@5.6.0, Apache-2.0; see ECHARTS_LICENSE and ECHARTS_NOTICE), inlined
+// into the HTML report so that it works with no network. It contains no
+// "</script" and no "<!--", so it can sit in a <script> element as is.
+//
+//go:embed echarts.min.js
+var EChartsJS string
+
+// EChartsVersion is the version of EChartsJS.
+const EChartsVersion = "5.6.0"
+
+// EChartsLicense and EChartsNotice are the licence and notice that come with
+// EChartsJS; the HTML report names them and a distribution ships them.
+//
+//go:embed ECHARTS_LICENSE
+var EChartsLicense string
+
+//go:embed ECHARTS_NOTICE
+var EChartsNotice string
+
+// ReportHTML is the html/template of the HTML report (report/chart).
+//
+//go:embed report.html.tmpl
+var ReportHTML string
