@@ -230,7 +230,8 @@ func ParseConfig(file string, data []byte) (*Config, error) {
 	if root.Kind == 0 || len(root.Content) == 0 || isNull(root.Content[0]) {
 		return nil, &FieldError{File: file, Line: 1, Msg: "the config is empty (want the keys api, timezone, smtp and reports; see the reports.yaml of the repository)"}
 	}
-	v.index(root.Content[0], "")
+	v.root = root.Content[0]
+	v.index(v.root, "")
 
 	var raw rawConfig
 	dec := yaml.NewDecoder(bytes.NewReader(data))
@@ -416,6 +417,7 @@ func (r nodeRef) line() int {
 // validator collects the problems of one config.
 type validator struct {
 	file string
+	root *yaml.Node
 	refs map[string]nodeRef // field path -> node
 	all  []nodeRef          // in document order
 	errs []*FieldError
@@ -472,7 +474,7 @@ func (v *validator) line(path string) int {
 // errorf records a problem at path, unless yaml already reported one there.
 func (v *validator) errorf(path, format string, args ...any) {
 	for _, b := range v.bad {
-		if path == b || strings.HasPrefix(path, b+".") || strings.HasPrefix(path, b+"[") {
+		if b == "" || path == b || strings.HasPrefix(path, b+".") || strings.HasPrefix(path, b+"[") {
 			return
 		}
 	}
@@ -506,6 +508,7 @@ func (v *validator) syntaxError(err error) error {
 var (
 	yamlUnknownRE = regexp.MustCompile(`^line (\d+): field (.*) not found in type (\S+)$`)
 	yamlTwiceRE   = regexp.MustCompile(`^line (\d+): field (.*) already set in type (\S+)$`)
+	yamlDupKeyRE  = regexp.MustCompile(`^line (\d+): mapping key "(.*)" already defined at line (\d+)$`)
 	yamlTypeRE    = regexp.MustCompile("^line (\\d+): cannot unmarshal (!!\\w+|\\S+)(?: `(.*)`)? into (.+)$")
 )
 
@@ -530,9 +533,18 @@ func (v *validator) yamlError(msg string) {
 		v.errs = append(v.errs, &FieldError{File: v.file, Line: line, Path: r.path, Msg: fmt.Sprintf("key %q appears twice%s (want each key once)", m[2], first)})
 		return
 	}
+	if m := yamlDupKeyRE.FindStringSubmatch(msg); m != nil {
+		// yaml drops the whole mapping: nothing under it can be checked.
+		line, _ := strconv.Atoi(m[1])
+		r := v.keyAt(line, m[2])
+		v.bad = append(v.bad, parentPath(r.path))
+		v.errs = append(v.errs, &FieldError{File: v.file, Line: line, Path: r.path,
+			Msg: fmt.Sprintf("key %q appears twice (first at line %s) (want each key once)", m[2], m[3])})
+		return
+	}
 	if m := yamlTypeRE.FindStringSubmatch(msg); m != nil {
 		line, _ := strconv.Atoi(m[1])
-		r, ok := v.valueAt(line, m[2], m[3])
+		r, ok := v.valueAt(line, m[2], m[3], m[4])
 		if !ok {
 			v.errs = append(v.errs, &FieldError{File: v.file, Line: line, Msg: msg})
 			return
@@ -553,6 +565,55 @@ func (v *validator) yamlError(msg string) {
 	v.errs = append(v.errs, &FieldError{File: v.file, Line: line, Msg: msg})
 }
 
+// parentPath is the path of the mapping or list that holds path.
+func parentPath(path string) string {
+	if i := strings.LastIndexAny(path, ".["); i >= 0 {
+		return path[:i]
+	}
+	return ""
+}
+
+// listItems returns the field paths of the n entries yaml decoded from the
+// list at path, in order. yaml drops an entry it cannot decode (one of the
+// wrong kind, reported as a type error; a mapping with a repeated key; an
+// empty entry, silently), so the i-th decoded entry is not always the i-th
+// in the file. Empty entries are reported here. mapping says whether the
+// entries are mappings (else scalars).
+func (v *validator) listItems(path string, n int, mapping bool, what string) []string {
+	var out []string
+	if r, ok := v.refs[path]; ok && r.val.Kind == yaml.SequenceNode {
+		for j, item := range r.val.Content {
+			ip := fmt.Sprintf("%s[%d]", path, j)
+			if item.Kind == yaml.AliasNode && item.Alias != nil {
+				item = item.Alias
+			}
+			switch {
+			case isNull(item):
+				v.errorf(ip, "empty entry (want %s)", what)
+			case mapping && item.Kind == yaml.MappingNode && !hasRepeatedKey(item),
+				!mapping && item.Kind == yaml.ScalarNode:
+				out = append(out, ip)
+			}
+		}
+	}
+	for len(out) < n {
+		out = append(out, fmt.Sprintf("%s[%d]", path, len(out)))
+	}
+	return out[:n]
+}
+
+func hasRepeatedKey(n *yaml.Node) bool {
+	seen := map[string]bool{}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k := n.Content[i].Value
+		if seen[k] {
+			return true
+		}
+		seen[k] = true
+	}
+	return false
+}
+
 // keyAt finds the key named name on line.
 func (v *validator) keyAt(line int, name string) nodeRef {
 	for _, r := range v.all {
@@ -563,9 +624,10 @@ func (v *validator) keyAt(line int, name string) nodeRef {
 	return nodeRef{path: name, key: &yaml.Node{Line: line, Value: name}}
 }
 
-// valueAt finds the value yaml could not decode: on line, with tag and
-// (possibly shortened) value as yaml printed them.
-func (v *validator) valueAt(line int, tag, value string) (nodeRef, bool) {
+// valueAt finds the value yaml could not decode into goType: on line,
+// with tag and (possibly shortened) value as yaml printed them. Of several
+// candidates on the line, the one whose field has goType wins.
+func (v *validator) valueAt(line int, tag, value, goType string) (nodeRef, bool) {
 	match := func(n *yaml.Node) bool {
 		if n.Line != line {
 			return false
@@ -584,26 +646,64 @@ func (v *validator) valueAt(line int, tag, value string) (nodeRef, bool) {
 		}
 		return n.Value == value
 	}
-	for _, r := range v.all {
-		if match(r.val) {
+	candidates := []nodeRef{{path: "", val: v.root}}
+	candidates = append(candidates, v.all...)
+	var found []nodeRef
+	for _, r := range candidates {
+		if r.val != nil && match(r.val) {
+			found = append(found, r)
+		}
+	}
+	want := strings.TrimPrefix(goType, "*")
+	for _, r := range found {
+		if t := rawTypeAt(r.path); t != nil && strings.TrimPrefix(t.String(), "*") == want {
 			return r, true
 		}
 	}
-	if len(v.all) > 0 && line == 1 || line == 0 {
-		// The document itself is not a mapping.
-		return nodeRef{path: "", val: &yaml.Node{Kind: kindOf(tag), Tag: tag, Value: value, Line: line}}, true
+	if len(found) > 0 {
+		return found[len(found)-1], true
 	}
 	return nodeRef{}, false
 }
 
-func kindOf(tag string) yaml.Kind {
-	switch tag {
-	case "!!seq":
-		return yaml.SequenceNode
-	case "!!map":
-		return yaml.MappingNode
+// rawTypeAt is the Go type of the raw field at path; nil when the path
+// does not lead to a field of the raw structs.
+func rawTypeAt(path string) reflect.Type {
+	t := reflect.TypeOf(rawConfig{})
+	for path != "" {
+		for t.Kind() == reflect.Pointer {
+			t = t.Elem()
+		}
+		if rest, ok := strings.CutPrefix(path, "["); ok {
+			i := strings.IndexByte(rest, ']')
+			if i < 0 || t.Kind() != reflect.Slice {
+				return nil
+			}
+			t, path = t.Elem(), rest[i+1:]
+			continue
+		}
+		path = strings.TrimPrefix(path, ".")
+		name := path
+		if i := strings.IndexAny(path, ".["); i >= 0 {
+			name, path = path[:i], path[i:]
+		} else {
+			path = ""
+		}
+		if t.Kind() != reflect.Struct {
+			return nil
+		}
+		var next reflect.Type
+		for i := range t.NumField() {
+			if strings.Split(t.Field(i).Tag.Get("yaml"), ",")[0] == name {
+				next = t.Field(i).Type
+			}
+		}
+		if next == nil {
+			return nil
+		}
+		t = next
 	}
-	return yaml.ScalarNode
+	return t
 }
 
 // unknownKeyMsg explains an unknown key: what is valid, a likely intended
@@ -744,12 +844,12 @@ func (v *validator) build(raw *rawConfig) *Config {
 		cfg.SMTP = v.smtp(raw.SMTP)
 	}
 
-	if len(raw.Reports) == 0 {
+	if r, ok := v.refs["reports"]; !ok || isNull(r.val) || (r.val.Kind == yaml.SequenceNode && len(r.val.Content) == 0) {
 		v.errorf("reports", "no reports (want at least one report with a name and periods)")
 	}
 	firstLine := map[string]int{}
-	for i := range raw.Reports {
-		cfg.Reports = append(cfg.Reports, v.report(i, &raw.Reports[i], cfg, firstLine))
+	for i, p := range v.listItems("reports", len(raw.Reports), true, "a report with a name and periods") {
+		cfg.Reports = append(cfg.Reports, v.report(p, &raw.Reports[i], cfg, firstLine))
 	}
 	return cfg
 }
@@ -862,8 +962,7 @@ func scalarValue(n *yaml.Node) (any, error) {
 	return x, nil
 }
 
-func (v *validator) report(i int, raw *rawReport, cfg *Config, firstLine map[string]int) ReportConfig {
-	p := fmt.Sprintf("reports[%d]", i)
+func (v *validator) report(p string, raw *rawReport, cfg *Config, firstLine map[string]int) ReportConfig {
 	r := ReportConfig{Name: raw.Name, Line: v.line(p)}
 
 	switch {
@@ -922,8 +1021,8 @@ func (v *validator) report(i int, raw *rawReport, cfg *Config, firstLine map[str
 		}
 	}
 
-	for k := range raw.Thresholds {
-		if t, ok := v.threshold(fmt.Sprintf("%s.thresholds[%d]", p, k), &raw.Thresholds[k], r.Metrics); ok {
+	for k, tp := range v.listItems(p+".thresholds", len(raw.Thresholds), true, "a threshold with metric and above") {
+		if t, ok := v.threshold(tp, &raw.Thresholds[k], r.Metrics); ok {
 			r.Thresholds = append(r.Thresholds, t)
 		}
 	}
@@ -1147,9 +1246,10 @@ func (v *validator) email(p string, raw *rawEmail) *EmailConfig {
 		key   string
 		addrs []string
 	}{{"to", raw.To}, {"cc", raw.Cc}, {"bcc", raw.Bcc}} {
+		paths := v.listItems(p+"."+list.key, len(list.addrs), false, "an email address")
 		for j, a := range list.addrs {
 			if _, err := mail.ParseAddress(a); err != nil {
-				v.errorf(fmt.Sprintf("%s.%s[%d]", p, list.key, j), "bad email address %q: %v (want e.g. ops@example.com or \"Ops <ops@example.com>\")", a, err)
+				v.errorf(paths[j], "bad email address %q: %v (want e.g. ops@example.com or \"Ops <ops@example.com>\")", a, err)
 			}
 		}
 	}
@@ -1186,18 +1286,10 @@ func (v *validator) threshold(p string, raw *rawThreshold, metrics []MetricKey) 
 		ok = false
 	}
 
+	// Every mode applies to every metric: the evaluation computes a figure
+	// the contract does not show from the points (see EvaluateThresholds).
 	switch t.On {
 	case OnPeak, OnAverage, OnTotal, OnAnyBucket:
-		if known {
-			if fits := onModes(info); !slices.Contains(fits, t.On) {
-				if len(fits) == 0 {
-					v.errorf(p+".metric", "%s has no figure to compare with a limit (want a metric with a total, average or peak)", t.Metric)
-				} else {
-					v.errorf(p+".on", "%s has no %s (want on: %s)", t.Metric, t.On, strings.Join(fits, " | "))
-				}
-				ok = false
-			}
-		}
 	default:
 		v.errorf(p+".on", "unknown on %q (want one of: peak, average, total, any_bucket; default peak)", raw.On)
 		ok = false
@@ -1222,29 +1314,12 @@ func (v *validator) threshold(p string, raw *rawThreshold, metrics []MetricKey) 
 		t.Raw = raw.Above.Value
 	}
 
+	paths := v.listItems(p+".apps", len(raw.Apps), false, "an app's id, name or display_name")
 	for j, a := range raw.Apps {
 		if strings.TrimSpace(a) == "" {
-			v.errorf(fmt.Sprintf("%s.apps[%d]", p, j), "empty app (want an app's id, name or display_name)")
+			v.errorf(paths[j], "empty app (want an app's id, name or display_name)")
 			ok = false
 		}
 	}
 	return t, ok
-}
-
-// onModes lists the `on:` modes a metric has figures for.
-func onModes(info MetricInfo) []string {
-	var modes []string
-	if info.HasPeak {
-		modes = append(modes, OnPeak)
-	}
-	if info.HasAverage {
-		modes = append(modes, OnAverage)
-	}
-	if info.HasTotal {
-		modes = append(modes, OnTotal)
-	}
-	if info.Kind == KindSeries || info.Kind == KindProcesses {
-		modes = append(modes, OnAnyBucket)
-	}
-	return modes
 }
