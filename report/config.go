@@ -1185,10 +1185,14 @@ func (v *validator) period(p string, n *yaml.Node, loc *time.Location) (PeriodSp
 	}
 	if endDate {
 		y, m, d := end.Date()
-		end = time.Date(y, m, d+1, 0, 0, 0, 0, loc)
+		end = dayStart(y, m, d+1, loc)
 	}
 	if !end.After(start) {
-		v.errorf(p+".end", "end %s is before start %s (want an end after the start; a date-only end includes that whole day)", spec.End, spec.Start)
+		rel := "is before"
+		if end.Equal(start) {
+			rel = "equals"
+		}
+		v.errorf(p+".end", "end %s %s start %s (want an end after the start; a date-only end includes that whole day)", spec.End, rel, spec.Start)
 		return spec, false
 	}
 	return spec, true

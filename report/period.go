@@ -108,21 +108,42 @@ func ResolvePeriod(spec PeriodSpec, now time.Time, loc *time.Location) (name str
 		return spec.Name, time.Time{}, time.Time{}, fmt.Errorf("unknown period %q (%s)", spec.Name, periodNamesHint)
 	}
 	y, m, d := now.Date()
-	today := time.Date(y, m, d, 0, 0, 0, 0, loc)
+	today := dayStart(y, m, d, loc)
 	monday := d - isoWeekday(now)
 	switch kind {
 	case kindYesterday, kindLastNDays:
-		start, end = time.Date(y, m, d-n, 0, 0, 0, 0, loc), today
+		start, end = dayStart(y, m, d-n, loc), today
 	case kindPreviousWeek:
-		start, end = time.Date(y, m, monday-7, 0, 0, 0, 0, loc), time.Date(y, m, monday, 0, 0, 0, 0, loc)
+		start, end = dayStart(y, m, monday-7, loc), dayStart(y, m, monday, loc)
 	case kindPreviousMonth:
-		start, end = time.Date(y, m-1, 1, 0, 0, 0, 0, loc), time.Date(y, m, 1, 0, 0, 0, 0, loc)
+		start, end = dayStart(y, m-1, 1, loc), dayStart(y, m, 1, loc)
 	case kindWeekToDate:
-		start, end = time.Date(y, m, monday, 0, 0, 0, 0, loc), now
+		start, end = dayStart(y, m, monday, loc), now
 	case kindMonthToDate:
-		start, end = time.Date(y, m, 1, 0, 0, 0, 0, loc), now
+		start, end = dayStart(y, m, 1, loc), now
 	}
 	return spec.Name, start, end, nil
+}
+
+// dayStart is the first instant of the local day y-m-d in loc (the date is
+// normalized as time.Date does): its midnight, or, in a zone whose clocks
+// jump over midnight (America/Santiago, America/Havana), the instant of the
+// jump, so that the day never starts on the day before.
+func dayStart(y int, m time.Month, d int, loc *time.Location) time.Time {
+	t := time.Date(y, m, d, 0, 0, 0, 0, loc)
+	if t.Hour() != 0 || t.Minute() != 0 {
+		// Midnight does not exist: time.Date picked a time before the gap.
+		if _, end := t.ZoneBounds(); !end.IsZero() {
+			return end.In(loc)
+		}
+	}
+	return t
+}
+
+// isDayStart reports whether t is the first instant of its local day.
+func isDayStart(t time.Time) bool {
+	y, m, d := t.Date()
+	return t.Equal(dayStart(y, m, d, t.Location()))
 }
 
 // isoWeekday is the number of days since Monday: 0 on Monday, 6 on Sunday.
@@ -148,7 +169,7 @@ func resolveCustom(spec PeriodSpec, loc *time.Location) (string, time.Time, time
 	}
 	if dateOnly {
 		y, m, d := end.Date()
-		end = time.Date(y, m, d+1, 0, 0, 0, 0, loc) // a date-only end includes its whole day
+		end = dayStart(y, m, d+1, loc) // a date-only end includes its whole day
 	}
 	if !end.After(start) {
 		return spec.Name, start, end, fmt.Errorf("end %s is not after start %s (want an end after the start; a date-only end includes that day)", spec.End, spec.Start)
@@ -159,9 +180,9 @@ func resolveCustom(spec PeriodSpec, loc *time.Location) (string, time.Time, time
 // parsePeriodTime parses a date (local midnight in loc) or an RFC 3339
 // instant (shown in loc).
 func parsePeriodTime(s string, loc *time.Location) (t time.Time, dateOnly bool, err error) {
-	if d, err := time.ParseInLocation(time.DateOnly, s, loc); err == nil {
+	if d, err := time.Parse(time.DateOnly, s); err == nil {
 		y, m, dd := d.Date()
-		return time.Date(y, m, dd, 0, 0, 0, 0, loc), true, nil
+		return dayStart(y, m, dd, loc), true, nil
 	}
 	if t, err := time.Parse(time.RFC3339, s); err == nil {
 		return t.In(loc), false, nil
@@ -205,14 +226,17 @@ func PreviousRange(name string, start, end time.Time, loc *time.Location) (time.
 	switch kind {
 	case kindPreviousMonth, kindMonthToDate:
 		y, m, _ := start.Date()
-		prevStart := time.Date(y, m-1, 1, 0, 0, 0, 0, loc)
-		monthStart := time.Date(y, m, 1, 0, 0, 0, 0, loc)
+		prevStart := dayStart(y, m-1, 1, loc)
+		monthStart := dayStart(y, m, 1, loc)
 		if kind == kindPreviousMonth {
 			return prevStart, monthStart
 		}
-		days := daysBetween(monthStart, end)
-		h, mi, s := end.Clock()
-		prevEnd := time.Date(y, m-1, 1+days, h, mi, s, end.Nanosecond(), loc)
+		prevEnd := shiftDays(prevStart, daysBetween(monthStart, end))
+		if !isDayStart(end) {
+			h, mi, s := end.Clock()
+			ey, em, ed := prevEnd.Date()
+			prevEnd = time.Date(ey, em, ed, h, mi, s, end.Nanosecond(), loc)
+		}
 		if prevEnd.After(monthStart) {
 			prevEnd = monthStart
 		}
@@ -224,7 +248,7 @@ func PreviousRange(name string, start, end time.Time, loc *time.Location) (time.
 	}
 	// Custom: the number of local days the range touches.
 	n = daysBetween(start, end)
-	if clock(end) > clock(start) {
+	if !isDayStart(end) && clock(end) > clock(start) {
 		n++
 	}
 	if n < 1 {
@@ -234,9 +258,12 @@ func PreviousRange(name string, start, end time.Time, loc *time.Location) (time.
 }
 
 // shiftDays moves t by n calendar days in its location, keeping its
-// wall-clock time.
+// wall-clock time; the start of a day moves to the start of a day.
 func shiftDays(t time.Time, n int) time.Time {
 	y, m, d := t.Date()
+	if isDayStart(t) {
+		return dayStart(y, m, d+n, t.Location())
+	}
 	h, mi, s := t.Clock()
 	return time.Date(y, m, d+n, h, mi, s, t.Nanosecond(), t.Location())
 }
@@ -267,6 +294,6 @@ func clock(t time.Time) time.Duration {
 func BeyondRetention(start, now time.Time) bool {
 	loc := start.Location()
 	y, m, d := now.In(loc).Date()
-	limit := time.Date(y, m, d-RetentionDays, 0, 0, 0, 0, loc)
+	limit := dayStart(y, m, d-RetentionDays, loc)
 	return start.Before(limit)
 }

@@ -56,6 +56,11 @@ func TestResolvePeriod(t *testing.T) {
 		{"New York week with the autumn change", "America/New_York", "2026-11-05T15:00:00Z", PeriodSpec{Name: "previous_week"}, "2026-10-26T00:00:00-04:00", "2026-11-02T00:00:00-05:00", 169},
 		{"New York evening is still the local day", "America/New_York", "2026-11-24T03:00:00Z", PeriodSpec{Name: "yesterday"}, "2026-11-22T00:00:00-05:00", "2026-11-23T00:00:00-05:00", 24},
 
+		// Midnight that does not exist: the day starts when the clocks jump.
+		{"Santiago: the day without a midnight", "America/Santiago", "2026-09-07T15:00:00Z", PeriodSpec{Name: "yesterday"}, "2026-09-06T01:00:00-03:00", "2026-09-07T00:00:00-03:00", 23},
+		{"Santiago: the day after it", "America/Santiago", "2026-09-08T15:00:00Z", PeriodSpec{Name: "yesterday"}, "2026-09-07T00:00:00-03:00", "2026-09-08T00:00:00-03:00", 24},
+		{"Santiago: custom date on that day", "America/Santiago", "2026-11-23T06:00:00Z", PeriodSpec{Name: "x", Start: "2026-09-06", End: "2026-09-06"}, "2026-09-06T01:00:00-03:00", "2026-09-07T00:00:00-03:00", 23},
+
 		// Month ends, the leap day and the year end.
 		{"leap day is yesterday", "UTC", "2024-03-01T00:30:00Z", PeriodSpec{Name: "yesterday"}, "2024-02-29T00:00:00Z", "2024-03-01T00:00:00Z", 24},
 		{"previous_month is a leap February", "UTC", "2024-03-01T00:30:00Z", PeriodSpec{Name: "previous_month"}, "2024-02-01T00:00:00Z", "2024-03-01T00:00:00Z", 29 * 24},
@@ -165,6 +170,8 @@ func TestPreviousRange(t *testing.T) {
 		{"last_30_days", "UTC", "last_30_days", "2026-10-24T00:00:00Z", "2026-11-23T00:00:00Z", "2026-09-24T00:00:00Z", "2026-10-24T00:00:00Z"},
 		{"custom dates", "Europe/Berlin", "april", "2024-04-20T00:00:00+02:00", "2024-04-29T00:00:00+02:00", "2024-04-11T00:00:00+02:00", "2024-04-20T00:00:00+02:00"},
 		{"custom times do not overlap", "UTC", "x", "2024-04-20T12:00:00Z", "2024-04-22T18:00:00Z", "2024-04-17T12:00:00Z", "2024-04-19T18:00:00Z"},
+		{"yesterday before the Santiago gap day", "America/Santiago", "yesterday", "2026-09-07T00:00:00-03:00", "2026-09-08T00:00:00-03:00", "2026-09-06T01:00:00-03:00", "2026-09-07T00:00:00-03:00"},
+		{"yesterday from the Santiago gap day", "America/Santiago", "yesterday", "2026-09-06T01:00:00-03:00", "2026-09-07T00:00:00-03:00", "2026-09-05T00:00:00-04:00", "2026-09-06T01:00:00-03:00"},
 		{"custom hours within a day", "Asia/Kolkata", "x", "2024-04-20T09:00:00+05:30", "2024-04-20T17:00:00+05:30", "2024-04-19T09:00:00+05:30", "2024-04-19T17:00:00+05:30"},
 	}
 	for _, tc := range tests {
