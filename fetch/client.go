@@ -1,0 +1,476 @@
+// Package fetch is the Kinsta API v2 client: the endpoints the report needs,
+// decoded tolerantly into the report model, with bounded concurrency, an
+// optional and adaptive request rate, and retries on 429, 5xx and timeouts.
+//
+// Kinsta retired its application endpoints (31 January 2026); the Sevalla
+// API (SevallaBaseURL) serves the same v2 contract. Point WithBaseURL at it.
+package fetch
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/kinsta-report/kinsta-report/report"
+)
+
+// DefaultBaseURL is Kinsta's API host.
+const DefaultBaseURL = "https://api.kinsta.com/v2"
+
+const (
+	defaultConcurrency = 4
+	defaultMaxRetries  = 4
+	defaultTimeout     = 30 * time.Second
+	defaultUserAgent   = "kinsta-report (+https://github.com/kinsta-report/kinsta-report)"
+
+	backoffBase = 500 * time.Millisecond
+	backoffCap  = 30 * time.Second
+	// maxRetryAfter: a server that asks for a longer wait gets an error
+	// (with RetryAfter set) instead of a stalled run.
+	maxRetryAfter = 5 * time.Minute
+
+	maxBody      = 32 << 20 // a 2xx body larger than this is an error
+	maxErrorBody = 64 << 10 // what we read of an error body
+	maxDrain     = 256 << 10
+)
+
+// Client talks to the Kinsta API. It is safe for concurrent use; make one
+// per run.
+type Client struct {
+	key         string
+	base        *url.URL
+	kinstaHost  bool
+	hc          *http.Client
+	sem         chan struct{}
+	maxRetries  int
+	timeout     time.Duration
+	sleep       func(context.Context, time.Duration) error
+	now         func() time.Time
+	jitter      func() float64
+	log         *slog.Logger
+	userAgent   string
+	concurrency int
+	rate        float64
+	optErr      error
+	pace        *pacer
+
+	mu    sync.Mutex
+	stats report.APIStats
+}
+
+// Option configures a Client.
+type Option func(*Client)
+
+// WithBaseURL sets the API root, e.g. SevallaBaseURL or a test server's
+// "http://127.0.0.1:1234/v2". A trailing slash is ignored.
+func WithBaseURL(u string) Option {
+	return func(c *Client) {
+		p, err := url.Parse(strings.TrimRight(strings.TrimSpace(u), "/"))
+		if err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" || p.RawQuery != "" || p.User != nil {
+			shown := u
+			if err == nil {
+				shown = p.Redacted() // no password in an error
+			}
+			c.optErr = fmt.Errorf("fetch: base URL %q: want http(s)://host[/path] without user info or query", shown)
+			return
+		}
+		c.base = p
+	}
+}
+
+// WithHTTPClient sets the HTTP client (one for the whole run).
+func WithHTTPClient(h *http.Client) Option {
+	return func(c *Client) {
+		if h != nil {
+			c.hc = h
+		}
+	}
+}
+
+// WithConcurrency sets how many requests may be in flight at once
+// (default 4; at least 1).
+func WithConcurrency(n int) Option { return func(c *Client) { c.concurrency = max(n, 1) } }
+
+// WithRate caps the request rate at perMinute requests a minute, evenly
+// spaced; 0 (the default) sets no cap. The client slows down further on its
+// own after a 429.
+func WithRate(perMinute float64) Option { return func(c *Client) { c.rate = max(perMinute, 0) } }
+
+// WithMaxRetries sets how many times a request is retried after a 429, a
+// 5xx or a timeout (default 4; 0 disables retries).
+func WithMaxRetries(n int) Option { return func(c *Client) { c.maxRetries = max(n, 0) } }
+
+// WithRequestTimeout bounds each try of a request (default 30s).
+func WithRequestTimeout(d time.Duration) Option {
+	return func(c *Client) {
+		if d > 0 {
+			c.timeout = d
+		}
+	}
+}
+
+// WithSleep replaces the wait used for backoff and pacing; it must return
+// ctx.Err() when ctx ends first. Tests inject one that returns at once.
+func WithSleep(f func(ctx context.Context, d time.Duration) error) Option {
+	return func(c *Client) {
+		if f != nil {
+			c.sleep = f
+		}
+	}
+}
+
+// WithClock replaces the clock used for pacing, Retry-After dates and
+// durations in logs (default time.Now). Tests pair it with WithSleep.
+func WithClock(now func() time.Time) Option {
+	return func(c *Client) {
+		if now != nil {
+			c.now = now
+		}
+	}
+}
+
+// WithJitter replaces the random source of the backoff jitter: a function
+// returning values in [0, 1).
+func WithJitter(f func() float64) Option {
+	return func(c *Client) {
+		if f != nil {
+			c.jitter = f
+		}
+	}
+}
+
+// WithLogger logs one debug line per try (method, path, status, duration)
+// and per wait. It never logs headers, the query or the key.
+func WithLogger(l *slog.Logger) Option {
+	return func(c *Client) {
+		if l != nil {
+			c.log = l
+		}
+	}
+}
+
+// WithUserAgent sets the User-Agent header.
+func WithUserAgent(s string) Option {
+	return func(c *Client) {
+		if s != "" {
+			c.userAgent = s
+		}
+	}
+}
+
+// NewClient returns a client that authenticates with apiKey (sent only as
+// "Authorization: Bearer <apiKey>").
+func NewClient(apiKey string, opts ...Option) (*Client, error) {
+	if apiKey == "" {
+		return nil, errors.New("fetch: empty API key")
+	}
+	if strings.ContainsAny(apiKey, " \t\r\n") {
+		return nil, errors.New("fetch: the API key contains white space")
+	}
+	c := &Client{
+		key:         apiKey,
+		hc:          &http.Client{},
+		maxRetries:  defaultMaxRetries,
+		timeout:     defaultTimeout,
+		sleep:       sleepCtx,
+		now:         time.Now,
+		jitter:      rand.Float64,
+		log:         slog.New(slog.DiscardHandler),
+		userAgent:   defaultUserAgent,
+		concurrency: defaultConcurrency,
+	}
+	WithBaseURL(DefaultBaseURL)(c)
+	for _, o := range opts {
+		o(c)
+	}
+	if c.optErr != nil {
+		return nil, c.optErr
+	}
+	c.kinstaHost = strings.EqualFold(c.base.Hostname(), "api.kinsta.com")
+	c.sem = make(chan struct{}, c.concurrency)
+	c.pace = newPacer(c.rate, c.concurrency)
+	return c, nil
+}
+
+// sleepCtx waits d or until ctx ends.
+func sleepCtx(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// Stats returns the accounting so far: tries sent, retries, 429 answers and
+// the time spent waiting (pacing and backoff).
+func (c *Client) Stats() report.APIStats {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.stats
+}
+
+func (c *Client) account(f func(*report.APIStats)) {
+	c.mu.Lock()
+	f(&c.stats)
+	c.mu.Unlock()
+}
+
+// wait sleeps d (counted in Stats().Wait) unless ctx ends first.
+func (c *Client) wait(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	c.account(func(s *report.APIStats) { s.Wait += d })
+	return c.sleep(ctx, d)
+}
+
+// backoff is the wait before retry number attempt+1: exponential from
+// 500ms, capped at 30s, with "equal jitter" (half fixed, half random).
+func (c *Client) backoff(attempt int) time.Duration {
+	d := backoffCap
+	if attempt < 16 {
+		d = min(backoffBase<<attempt, backoffCap)
+	}
+	return d/2 + time.Duration(c.jitter()*float64(d/2))
+}
+
+// url is the request URL of apiPath (already escaped) and its query.
+func (c *Client) url(apiPath string, q url.Values) *url.URL {
+	u := *c.base
+	u.RawPath = c.base.EscapedPath() + apiPath
+	if p, err := url.PathUnescape(u.RawPath); err == nil {
+		u.Path = p
+	}
+	u.RawQuery = q.Encode()
+	return &u
+}
+
+// escapedPath joins literal path parts and escaped ids.
+func escapedPath(parts ...string) string {
+	var b strings.Builder
+	for i, p := range parts {
+		b.WriteByte('/')
+		if i%2 == 1 { // odd parts are ids
+			p = url.PathEscape(p)
+		}
+		b.WriteString(p)
+	}
+	return b.String()
+}
+
+// get sends GET apiPath?q with retries and returns the 2xx body.
+func (c *Client) get(ctx context.Context, apiPath string, q url.Values) ([]byte, error) {
+	u := c.url(apiPath, q)
+	for attempt := 0; ; attempt++ {
+		if attempt > 0 {
+			c.account(func(s *report.APIStats) { s.Retries++ })
+		}
+		body, apiErr, err := c.try(ctx, u, apiPath, attempt)
+		if err != nil {
+			return nil, err
+		}
+		if apiErr == nil {
+			return body, nil
+		}
+		retryable := errors.Is(apiErr.Err, ErrRateLimited) || errors.Is(apiErr.Err, ErrServer) || errors.Is(apiErr.Err, ErrTimeout)
+		if !retryable || attempt >= c.maxRetries || apiErr.RetryAfter > maxRetryAfter {
+			return nil, apiErr
+		}
+		d := c.backoff(attempt)
+		if apiErr.RetryAfter > 0 {
+			d = apiErr.RetryAfter
+		}
+		if dl, ok := ctx.Deadline(); ok && c.now().Add(d).After(dl) {
+			return nil, apiErr // the context would end before the retry
+		}
+		c.log.DebugContext(ctx, "kinsta retry", "method", http.MethodGet, "path", apiPath, "status", apiErr.Status, "wait", d, "attempt", attempt+1)
+		if errors.Is(apiErr.Err, ErrRateLimited) {
+			// Everyone waits, and the rate goes down: no retry storm.
+			c.pace.penalize(c.now(), d)
+			d = 0
+		}
+		if err := c.wait(ctx, d); err != nil {
+			return nil, fmt.Errorf("%w (waiting to retry after %s)", err, apiErr.Error())
+		}
+	}
+}
+
+// try sends one request. It returns the body of a 2xx answer, or an
+// *APIError for any other answer or a timeout, or err for what ends the
+// request for good (the context ended, a transport failure).
+func (c *Client) try(ctx context.Context, u *url.URL, apiPath string, attempt int) ([]byte, *APIError, error) {
+	select {
+	case c.sem <- struct{}{}:
+	case <-ctx.Done():
+		return nil, nil, ctx.Err()
+	}
+	release := func() { <-c.sem }
+	if err := c.paced(ctx); err != nil {
+		release()
+		return nil, nil, err
+	}
+	body, resp, apiErr, err := c.send(ctx, u, apiPath, attempt)
+	release()
+	if err != nil || apiErr != nil {
+		return nil, apiErr, err
+	}
+	now := c.now()
+	c.pace.observe(now, resp.Header)
+	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
+		c.pace.success()
+		if len(body) > maxBody {
+			return nil, &APIError{Method: http.MethodGet, Path: apiPath, Status: resp.StatusCode, Err: ErrBadResponse,
+				Message: fmt.Sprintf("body larger than %d bytes", maxBody)}, nil
+		}
+		return body, nil, nil
+	}
+	msg := errorMessage(body)
+	if len(c.key) >= 4 {
+		msg = strings.ReplaceAll(msg, c.key, "[redacted]")
+	}
+	e := &APIError{Method: http.MethodGet, Path: apiPath, Status: resp.StatusCode, Message: msg, Err: classify(resp.StatusCode, msg)}
+	e.RetryAfter = retryAfter(resp.Header, now)
+	if e.Err == ErrRateLimited {
+		c.account(func(s *report.APIStats) { s.RateLimited++ })
+	}
+	if c.kinstaHost && (resp.StatusCode == http.StatusNotFound || resp.StatusCode == http.StatusGone) &&
+		(apiPath == "/applications" || strings.HasPrefix(apiPath, "/applications/")) {
+		e.Moved = true
+	}
+	return nil, e, nil
+}
+
+// paced waits for the pacer's slot; a pause that begins while we wait
+// (another request got a 429) is waited for too.
+func (c *Client) paced(ctx context.Context) error {
+	for range 100 {
+		d := c.pace.reserve(c.now())
+		if d <= 0 {
+			return ctx.Err()
+		}
+		if err := c.wait(ctx, d); err != nil {
+			return err
+		}
+		if !c.pace.paused(c.now()) {
+			return nil
+		}
+	}
+	return nil
+}
+
+// send makes one HTTP request and reads the body (capped); the body is
+// drained and closed before it returns.
+func (c *Client) send(ctx context.Context, u *url.URL, apiPath string, attempt int) ([]byte, *http.Response, *APIError, error) {
+	tctx, cancel := context.WithTimeout(ctx, c.timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(tctx, http.MethodGet, u.String(), nil)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("kinsta: GET %s: %w", apiPath, err)
+	}
+	req.Header.Set("Authorization", "Bearer "+c.key)
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("User-Agent", c.userAgent)
+
+	start := c.now()
+	c.account(func(s *report.APIStats) { s.Requests++ })
+	resp, err := c.hc.Do(req)
+	var body []byte
+	if err == nil {
+		limit := int64(maxBody + 1)
+		if resp.StatusCode < 200 || resp.StatusCode > 299 {
+			limit = maxErrorBody
+		}
+		body, err = io.ReadAll(io.LimitReader(resp.Body, limit))
+		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxDrain))
+		_ = resp.Body.Close()
+	}
+	status := 0
+	if resp != nil {
+		status = resp.StatusCode
+	}
+	c.log.DebugContext(ctx, "kinsta request", "method", http.MethodGet, "path", apiPath, "status", status,
+		"duration", c.now().Sub(start), "attempt", attempt+1)
+	if err == nil {
+		return body, resp, nil, nil
+	}
+	if ctx.Err() != nil {
+		return nil, nil, nil, ctx.Err()
+	}
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		err = ue.Err // its message holds the full URL
+	}
+	var ne net.Error
+	if errors.Is(err, context.DeadlineExceeded) || (errors.As(err, &ne) && ne.Timeout()) {
+		return nil, nil, &APIError{Method: http.MethodGet, Path: apiPath, Status: status, Err: ErrTimeout,
+			Message: "no answer within " + c.timeout.String()}, nil
+	}
+	return nil, nil, nil, &APIError{Method: http.MethodGet, Path: apiPath, Status: status, Err: ErrNetwork, Message: err.Error()}
+}
+
+// retryAfter reads Retry-After (seconds or an HTTP date), else, when the
+// rate window is used up, x-ratelimit-reset.
+func retryAfter(h http.Header, now time.Time) time.Duration {
+	if v := strings.TrimSpace(h.Get("Retry-After")); v != "" {
+		if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+			return clampSeconds(n)
+		}
+		if t, err := http.ParseTime(v); err == nil {
+			return max(t.Sub(now), 0)
+		}
+	}
+	if rem, ok := headerInt(h, "x-ratelimit-remaining"); ok && rem == 0 {
+		if d, ok := resetIn(h, now); ok {
+			return d
+		}
+	}
+	return 0
+}
+
+func clampSeconds(n int64) time.Duration {
+	if n < 0 {
+		return 0
+	}
+	if n > int64(24*time.Hour/time.Second) {
+		return 24 * time.Hour
+	}
+	return time.Duration(n) * time.Second
+}
+
+func headerInt(h http.Header, k string) (int64, bool) {
+	v := strings.TrimSpace(h.Get(k))
+	if v == "" {
+		return 0, false
+	}
+	n, err := strconv.ParseInt(v, 10, 64)
+	return n, err == nil
+}
+
+// resetIn reads x-ratelimit-reset: seconds until the window resets, or
+// (when it looks like one) a Unix time in seconds.
+func resetIn(h http.Header, now time.Time) (time.Duration, bool) {
+	n, ok := headerInt(h, "x-ratelimit-reset")
+	if !ok || n < 0 {
+		return 0, false
+	}
+	if n > 1_000_000_000 {
+		return max(time.Unix(n, 0).Sub(now), 0), true
+	}
+	return clampSeconds(n), true
+}
