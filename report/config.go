@@ -510,6 +510,7 @@ var (
 	yamlTwiceRE   = regexp.MustCompile(`^line (\d+): field (.*) already set in type (\S+)$`)
 	yamlDupKeyRE  = regexp.MustCompile(`^line (\d+): mapping key "(.*)" already defined at line (\d+)$`)
 	yamlTypeRE    = regexp.MustCompile("^line (\\d+): cannot unmarshal (!!\\w+|\\S+)(?: `(.*)`)? into (.+)$")
+	yamlOtherRE   = regexp.MustCompile(`^line (\d+): (.*)$`)
 )
 
 // yamlError translates one message of a yaml.TypeError into a FieldError
@@ -558,7 +559,7 @@ func (v *validator) yamlError(msg string) {
 		return
 	}
 	line := 0
-	if m := regexp.MustCompile(`^line (\d+): (.*)$`).FindStringSubmatch(msg); m != nil {
+	if m := yamlOtherRE.FindStringSubmatch(msg); m != nil {
 		line, _ = strconv.Atoi(m[1])
 		msg = m[2]
 	}
@@ -805,6 +806,14 @@ func describeNode(n *yaml.Node) string {
 	return "an alias"
 }
 
+// deref follows an alias (*name) to the node it stands for.
+func deref(n *yaml.Node) *yaml.Node {
+	for i := 0; n != nil && n.Kind == yaml.AliasNode && n.Alias != nil && i < 10; i++ {
+		n = n.Alias
+	}
+	return n
+}
+
 func isNull(n *yaml.Node) bool {
 	return n == nil || n.Kind == 0 || (n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null")
 }
@@ -952,6 +961,7 @@ func (v *validator) smtp(raw *rawSMTP) *SMTPConfig {
 // scalarValue decodes a scalar node into a Go value (int, float64, string,
 // ...).
 func scalarValue(n *yaml.Node) (any, error) {
+	n = deref(n)
 	if n.Kind != yaml.ScalarNode {
 		return nil, fmt.Errorf("want a number or a string, got %s", describeNode(n))
 	}
@@ -1046,6 +1056,7 @@ func (v *validator) report(p string, raw *rawReport, cfg *Config, firstLine map[
 
 // apps reads `apps`: all (the default) or a list of apps.
 func (v *validator) apps(p string, n *yaml.Node) ([]string, bool) {
+	n = deref(n)
 	switch {
 	case isNull(n):
 		return nil, true
@@ -1059,6 +1070,7 @@ func (v *validator) apps(p string, n *yaml.Node) ([]string, bool) {
 	seen := map[string]bool{}
 	for j, item := range n.Content {
 		ip := fmt.Sprintf("%s[%d]", p, j)
+		item = deref(item)
 		switch {
 		case item.Kind != yaml.ScalarNode || isNull(item) || strings.TrimSpace(item.Value) == "":
 			v.errorf(ip, "want an app's id, name or display_name, got %s", describeNode(item))
@@ -1077,6 +1089,7 @@ func (v *validator) apps(p string, n *yaml.Node) ([]string, bool) {
 // periods reads `periods`: a list of named periods and custom
 // {name, start, end} ranges, checked in loc.
 func (v *validator) periods(p string, n *yaml.Node, loc *time.Location) []PeriodSpec {
+	n = deref(n)
 	if isNull(n) {
 		v.errorf(p, "missing (want a list of periods such as [previous_week, last_30_days])")
 		return nil
@@ -1096,7 +1109,7 @@ func (v *validator) periods(p string, n *yaml.Node, loc *time.Location) []Period
 	seen := map[string]int{}
 	for j, item := range n.Content {
 		ip := fmt.Sprintf("%s[%d]", p, j)
-		spec, ok := v.period(ip, item, loc)
+		spec, ok := v.period(ip, deref(item), loc)
 		if !ok {
 			continue
 		}
@@ -1127,7 +1140,7 @@ func (v *validator) period(p string, n *yaml.Node, loc *time.Location) (PeriodSp
 	}
 	ok := true
 	for i := 0; i+1 < len(n.Content); i += 2 {
-		k, val := n.Content[i], n.Content[i+1]
+		k, val := n.Content[i], deref(n.Content[i+1])
 		kp := p + "." + k.Value
 		var dst *string
 		switch k.Value {
@@ -1138,7 +1151,7 @@ func (v *validator) period(p string, n *yaml.Node, loc *time.Location) (PeriodSp
 		case "end":
 			dst = &spec.End
 		default:
-			v.errorf(kp, "%s (a custom period has only these)", unknownKeyMsg(k.Value, []string{"name", "start", "end"}, kp))
+			v.errorf(kp, "%s", unknownKeyMsg(k.Value, []string{"name", "start", "end"}, kp))
 			ok = false
 			continue
 		}
@@ -1201,6 +1214,7 @@ func (v *validator) period(p string, n *yaml.Node, loc *time.Location) (PeriodSp
 // metrics reads `metrics`: all (the default) or a list of metric keys,
 // returned in contract order.
 func (v *validator) metrics(p string, n *yaml.Node) []MetricKey {
+	n = deref(n)
 	switch {
 	case isNull(n):
 		return AllMetrics()
@@ -1220,6 +1234,7 @@ func (v *validator) metrics(p string, n *yaml.Node) []MetricKey {
 	want := map[MetricKey]bool{}
 	for j, item := range n.Content {
 		ip := fmt.Sprintf("%s[%d]", p, j)
+		item = deref(item)
 		k := MetricKey(item.Value)
 		switch _, known := Info(k); {
 		case item.Kind != yaml.ScalarNode:

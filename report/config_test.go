@@ -333,6 +333,25 @@ func TestParseConfigErrors(t *testing.T) {
 			`t.yaml:13: reports[2].thresholds[0]: want a mapping with the keys metric, above, on, apps, got "cpu_usage"`,
 			`t.yaml:14: reports[2].thresholds[1].on: unknown on "top"`,
 		}},
+		{"wrong types on one line", doc(
+			"reports: [{name: r, periods: [yesterday], users: [true], slowest_requests_limit: ten}]",
+		), []string{
+			`t.yaml:1: reports[0].users: want true or false, got a list`,
+			`t.yaml:1: reports[0].slowest_requests_limit: want a whole number, got "ten"`,
+		}},
+		{"merged report", doc(
+			"reports:",
+			"  - &first",
+			"    name: weekly",
+			"    periods: [previous_week]",
+			"  - <<: *first",
+			"    name: weekly-2",
+			"    interval: 2h",
+			"    send: on_alert",
+		), []string{
+			`t.yaml:7: reports[1].interval: bad interval "2h"`,
+			`t.yaml:8: reports[1].send: on_alert needs email (want an email block, or remove send)`,
+		}},
 		{"unknown period", doc(
 			"reports:",
 			"  - name: r",
@@ -743,5 +762,30 @@ func TestFieldErrorFormat(t *testing.T) {
 		if got := tc.e.Error(); got != tc.want {
 			t.Errorf("%+v = %q, want %q", tc.e, got, tc.want)
 		}
+	}
+}
+
+// TestParseConfigMergeKeys checks that a report can reuse another's keys
+// with a YAML merge key, as people do to share settings.
+func TestParseConfigMergeKeys(t *testing.T) {
+	t.Parallel()
+	cfg, err := ParseConfig("m.yaml", []byte(doc(
+		"reports:",
+		"  - &ops",
+		"    name: weekly",
+		"    periods: [previous_week]",
+		"    metrics: [cpu_usage]",
+		"    thresholds: [{metric: cpu_usage, above: 80%}]",
+		"  - <<: *ops",
+		"    name: monthly",
+		"    periods: [previous_month]",
+	)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := cfg.Reports[1]
+	if m.Name != "monthly" || m.Line != 7 || !slices.Equal(periodNames(m.Periods), []string{"previous_month"}) ||
+		!slices.Equal(m.Metrics, []MetricKey{CPUUsage}) || len(m.Thresholds) != 1 || m.Thresholds[0].Above != 80 {
+		t.Errorf("merged report = %+v", m)
 	}
 }
