@@ -98,8 +98,6 @@ type SMTPConfig struct {
 	// base64 included (yaml max_message_size: a number of bytes or a size
 	// such as "10MB"; default 10 MB).
 	MaxMessageBytes int64
-
-	passwordEnvLine int
 }
 
 // ReportConfig is one report of the config, with its defaults applied.
@@ -298,10 +296,12 @@ func (c *Config) Select(names []string) ([]ReportConfig, error) {
 // SMTPPassword returns the SMTP password from the environment variable
 // named by smtp.password_env, read through getenv. Without a username no
 // password is needed and it returns "". It is called at send time: -check
-// does not need the variable.
+// does not need the variable. The error names the field but not the file
+// (callers prefix it): "smtp.password_env: environment variable
+// SMTP_PASSWORD is not set (...)".
 func (c *Config) SMTPPassword(getenv func(string) string) (string, error) {
 	if c.SMTP == nil {
-		return "", &FieldError{File: c.File, Path: "smtp", Msg: "no smtp block (want smtp: host, port, from, ... to send email)"}
+		return "", errors.New("smtp: no smtp block (want smtp: with host, port, from, ... to send email)")
 	}
 	if c.SMTP.Username == "" {
 		return "", nil
@@ -312,8 +312,7 @@ func (c *Config) SMTPPassword(getenv func(string) string) (string, error) {
 	}
 	pw := getenv(name)
 	if pw == "" {
-		return "", &FieldError{File: c.File, Line: c.SMTP.passwordEnvLine, Path: "smtp.password_env",
-			Msg: fmt.Sprintf("environment variable %s is not set (want the SMTP password for %s in it)", name, c.SMTP.Username)}
+		return "", fmt.Errorf("smtp.password_env: environment variable %s is not set (want the SMTP password of %s on %s in it)", name, c.SMTP.Username, c.SMTP.Host)
 	}
 	return pw, nil
 }
@@ -915,7 +914,6 @@ func (v *validator) smtp(raw *rawSMTP) *SMTPConfig {
 		// The value is not echoed: it may be the password itself.
 		v.errorf("smtp.password_env", "not an environment variable name (want a name such as %s; the password goes in that variable, never in the YAML)", DefaultPasswordEnv)
 	}
-	s.passwordEnvLine = v.line("smtp.password_env")
 
 	if strings.TrimSpace(s.From) == "" {
 		v.errorf("smtp.from", "missing (want the sender address, e.g. \"Kinsta Reports <reports@example.com>\")")

@@ -731,7 +731,7 @@ func TestSMTPPassword(t *testing.T) {
 	getenv := func(k string) string { return env[k] }
 
 	_, err = cfg.SMTPPassword(getenv)
-	if err == nil || err.Error() != "p.yaml:1: smtp.password_env: environment variable SMTP_PASSWORD is not set (want the SMTP password for reports@example.com in it)" {
+	if err == nil || err.Error() != "smtp.password_env: environment variable SMTP_PASSWORD is not set (want the SMTP password of reports@example.com on smtp.example.com in it)" {
 		t.Errorf("unset: %v", err)
 	}
 	env["SMTP_PASSWORD"] = "s3cret"
