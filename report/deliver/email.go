@@ -85,13 +85,13 @@ type BuildInfo struct {
 	Size int64
 	// Budget is the size budget that applied.
 	Budget int64
-	// Omitted are the attachments left out to stay within the budget,
-	// largest first. The body names them.
-	Omitted []Omitted
+	// LeftOut names the attachments left out to stay within the budget,
+	// largest first. The body names them and their artifact paths.
+	LeftOut []string
 }
 
-// Omitted is an attachment left out of the email for the size budget.
-type Omitted struct {
+// omitted is an attachment left out of the email for the size budget.
+type omitted struct {
 	Name string
 	Path string
 	Size int64
@@ -196,8 +196,9 @@ func Build(r report.Report, s Settings, charts []Image, atts []Attachment) (*mai
 	}
 
 	included := slices.Clone(atts)
+	var left []omitted
 	for {
-		msg, err := compose(r, s, subject, charts, cv, included, info)
+		msg, err := compose(r, s, subject, charts, cv, included, left, info.Budget)
 		if err != nil {
 			return nil, info, err
 		}
@@ -221,7 +222,8 @@ func Build(r report.Report, s Settings, charts []Image, atts []Attachment) (*mai
 			}
 		}
 		a := included[big]
-		info.Omitted = append(info.Omitted, Omitted{Name: a.Name, Path: a.Path, Size: int64(len(a.Data))})
+		left = append(left, omitted{Name: a.Name, Path: a.Path, Size: int64(len(a.Data))})
+		info.LeftOut = append(info.LeftOut, a.Name)
 		included = slices.Delete(included, big, big+1)
 	}
 }
@@ -251,19 +253,19 @@ func chartViews(charts []Image) ([]chartView, error) {
 	return out, nil
 }
 
-func compose(r report.Report, s Settings, subject string, charts []Image, cv []chartView, included []Attachment, info BuildInfo) (*mail.Msg, error) {
-	var attached, omitted []fileView
+func compose(r report.Report, s Settings, subject string, charts []Image, cv []chartView, included []Attachment, left []omitted, budget int64) (*mail.Msg, error) {
+	var attached, leftOut []fileView
 	for _, a := range included {
 		attached = append(attached, fileView{Name: a.Name, Size: formatSize(int64(len(a.Data))), About: about(a.Name)})
 	}
-	for _, o := range info.Omitted {
+	for _, o := range left {
 		p := o.Path
 		if p == "" {
 			p = o.Name
 		}
-		omitted = append(omitted, fileView{Name: o.Name, Size: formatSize(o.Size), About: about(o.Name), Path: filepath.ToSlash(p)})
+		leftOut = append(leftOut, fileView{Name: o.Name, Size: formatSize(o.Size), About: about(o.Name), Path: filepath.ToSlash(p)})
 	}
-	view := newView(r, cv, attached, omitted, info.Budget)
+	view := newView(r, cv, attached, leftOut, budget)
 	// html/template would refuse a dynamic cid: URL; the content id is
 	// checked against contentIDRe, so it is safe as it is.
 	type htmlChart struct {

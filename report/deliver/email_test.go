@@ -23,7 +23,7 @@ func TestBuildWriteEML(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(info.Omitted) != 0 || info.Size <= 0 || info.Budget != DefaultMaxMessageBytes {
+	if len(info.LeftOut) != 0 || info.Size <= 0 || info.Budget != DefaultMaxMessageBytes {
 		t.Errorf("info %+v", info)
 	}
 	var eml bytes.Buffer
@@ -128,8 +128,8 @@ func TestBuildSizeBudget(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(info.Omitted) != 1 || info.Omitted[0].Name != atts[0].Name || info.Omitted[0].Path != atts[0].Path || info.Omitted[0].Size != 900_000 {
-		t.Fatalf("omitted %+v, want the xlsx", info.Omitted)
+	if len(info.LeftOut) != 1 || info.LeftOut[0] != atts[0].Name {
+		t.Fatalf("left out %q, want the xlsx", info.LeftOut)
 	}
 	var eml bytes.Buffer
 	if err := WriteEML(&eml, msg); err != nil {

@@ -290,8 +290,8 @@ func TestMailpit(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(info.Omitted) != 1 {
-			t.Fatalf("omitted %+v", info.Omitted)
+		if len(info.LeftOut) != 1 {
+			t.Fatalf("left out %q", info.LeftOut)
 		}
 		if err := Send(t.Context(), s, msg, WithTimeout(10*time.Second)); err != nil {
 			t.Fatal(err)
