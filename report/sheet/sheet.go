@@ -1,0 +1,580 @@
+// Package sheet renders a report as an Excel workbook (.xlsx) with
+// github.com/xuri/excelize/v2.
+//
+// The workbook holds, in this order:
+//
+//   - Summary: one row per period and app with the headline figure of every
+//     metric (and, when the report compares, the previous value and the
+//     change), the period and time zone at the top, missing data marked;
+//   - Alerts, when the report has threshold crossings;
+//   - for every series metric, a chart sheet per period (a native line chart
+//     of the top apps) and a data sheet with the time series: a row per
+//     bucket, a column per app (or app and process), real Excel dates;
+//   - Run time, Slowest requests, Users (when asked for) and About.
+//
+// Every data sheet is written with a StreamWriter, so memory stays bounded
+// for large reports; charts live on chart sheets that refer to the streamed
+// ranges (a chart added to a streamed sheet is silently lost). Strings from
+// the API are always written as inline strings, never as formulas.
+//
+// Write is a pure renderer: no paths, environment, clock or logging, and the
+// same report gives the same bytes.
+package sheet
+
+import (
+	"archive/zip"
+	"bytes"
+	"fmt"
+	"io"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf16"
+
+	"github.com/xuri/excelize/v2"
+
+	"github.com/kinsta-report/kinsta-report/report"
+)
+
+// Text shown in place of a figure. A missing figure is never shown as 0.
+const (
+	// TextMissing marks a metric that could not be fetched (the reason is in
+	// the Missing data column and on the About sheet).
+	TextMissing = "missing"
+	// TextNoData marks a metric that was fetched but has no data for the
+	// figure.
+	TextNoData = "no data"
+	// TextNA marks a figure that does not apply (no previous period to
+	// compare with, for example).
+	TextNA = "n/a"
+	// TextNew marks a change from a previous value of zero.
+	TextNew = "new"
+)
+
+// ChartSeriesMax is the most apps (or app processes) a chart shows: the top
+// ones by the metric's headline figure. The data sheet has every one.
+const ChartSeriesMax = 10
+
+// Excel's limits.
+const (
+	maxRows      = 1048576
+	maxCols      = 16384
+	maxSheetName = 31
+)
+
+// Write renders r as an .xlsx workbook to w.
+func Write(w io.Writer, r report.Report) error {
+	if r.Location == nil {
+		r.Location = time.UTC
+	}
+	f := excelize.NewFile()
+	defer func() { _ = f.Close() }()
+	b := &book{f: f, r: r, used: map[string]bool{}, numStyles: map[string]int{}}
+	if err := b.build(); err != nil {
+		return fmt.Errorf("write workbook: %w", err)
+	}
+	buf, err := f.WriteToBuffer()
+	if err != nil {
+		return fmt.Errorf("write workbook: %w", err)
+	}
+	if err := canonicalZip(w, buf.Bytes()); err != nil {
+		return fmt.Errorf("write workbook: %w", err)
+	}
+	return nil
+}
+
+// book is one workbook being built.
+type book struct {
+	f *excelize.File
+	r report.Report
+	// used holds the sheet names taken so far, folded to lower case (Excel
+	// compares sheet names case-insensitively).
+	used      map[string]bool
+	numStyles map[string]int
+	st        styles
+	first     bool // the first sheet (the default "Sheet1") is not used yet
+}
+
+func (b *book) build() error {
+	if err := b.initStyles(); err != nil {
+		return err
+	}
+	b.first = true
+	created := b.r.GeneratedAt.UTC().Format(time.RFC3339)
+	if err := b.f.SetDocProps(&excelize.DocProperties{
+		Title:          b.r.Name,
+		Subject:        "Kinsta application metrics",
+		Creator:        "kinsta-report",
+		LastModifiedBy: "kinsta-report",
+		Created:        created,
+		Modified:       created,
+		Language:       "en-US",
+	}); err != nil {
+		return fmt.Errorf("document properties: %w", err)
+	}
+	steps := []struct {
+		name string
+		fn   func() error
+	}{
+		{"summary", b.writeSummary},
+		{"alerts", b.writeAlerts},
+		{"series", b.writeAllSeries},
+		{"run time", b.writeRuns},
+		{"slowest requests", b.writeSlowest},
+		{"users", b.writeUsers},
+		{"about", b.writeAbout},
+	}
+	for _, s := range steps {
+		if err := s.fn(); err != nil {
+			return fmt.Errorf("%s: %w", s.name, err)
+		}
+	}
+	b.f.SetActiveSheet(0)
+	return nil
+}
+
+// ---------------------------------------------------------------------------
+// Sheets
+
+// sheetName returns a valid, unused sheet name made from want: characters
+// Excel forbids replaced, at most 31 characters, unique (case-insensitively)
+// with a " (2)" style suffix.
+func (b *book) sheetName(want string) string {
+	base := cleanSheetName(want)
+	for n := 1; ; n++ {
+		name := base
+		if n > 1 {
+			suffix := " (" + strconv.Itoa(n) + ")"
+			name = truncUTF16(base, maxSheetName-len(suffix)) + suffix
+		}
+		name = strings.Trim(name, "' ")
+		key := strings.ToLower(name)
+		if name == "" || b.used[key] || key == "history" { // "History" is reserved by Excel
+			if name == "" {
+				base = "Sheet"
+			}
+			continue
+		}
+		b.used[key] = true
+		return name
+	}
+}
+
+func cleanSheetName(s string) string {
+	s = strings.Map(func(r rune) rune {
+		switch {
+		case strings.ContainsRune(`[]:*?/\`, r):
+			return '_'
+		case r < 0x20 || r == 0x7f:
+			return ' '
+		}
+		return r
+	}, s)
+	s = strings.Trim(strings.TrimSpace(s), "'")
+	if s == "" {
+		return "Sheet"
+	}
+	if countUTF16(s) > maxSheetName {
+		s = strings.TrimSpace(truncUTF16(s, maxSheetName-1)) + "…"
+	}
+	return s
+}
+
+func countUTF16(s string) int {
+	n := 0
+	for _, r := range s {
+		n += len(utf16.Encode([]rune{r}))
+	}
+	return n
+}
+
+// truncUTF16 cuts s to at most n UTF-16 code units, at a rune boundary.
+func truncUTF16(s string, n int) string {
+	used := 0
+	for i, r := range s {
+		w := 1
+		if r >= 0x10000 {
+			w = 2
+		}
+		if used+w > n {
+			return s[:i]
+		}
+		used += w
+	}
+	return s
+}
+
+// quoteSheet quotes a sheet name for a formula reference.
+func quoteSheet(name string) string {
+	return "'" + strings.ReplaceAll(name, "'", "''") + "'"
+}
+
+// absRef returns 'Sheet'!$C$5:$C$10.
+func absRef(sheet string, col, row1, row2 int) string {
+	c, _ := excelize.ColumnNumberToName(col)
+	if row1 == row2 {
+		return fmt.Sprintf("%s!$%s$%d", quoteSheet(sheet), c, row1)
+	}
+	return fmt.Sprintf("%s!$%s$%d:$%s$%d", quoteSheet(sheet), c, row1, c, row2)
+}
+
+// sheetOpts says how a worksheet is set up before it is streamed.
+type sheetOpts struct {
+	widths     []float64 // widths of the first columns; the rest get rest
+	restWidth  float64
+	restCols   int     // how many columns after widths get restWidth
+	colStyles  []int   // number-format style per column (0: none), from column 1
+	freezeRow  int     // rows frozen above the data (the header row)
+	freezeCols int     // columns frozen at the left
+	landscape  bool    // print landscape
+	fitWidth   bool    // print fitted to one page wide
+	printTitle int     // the header row repeated on every printed page (0: none)
+	colCount   int     // total columns (for print titles and widths)
+	headerRow  float64 // height of the header row (0: default)
+}
+
+// newSheet creates (or, for the first, renames the default) worksheet and
+// returns a stream writer on it, set up per o.
+func (b *book) newSheet(name string, o sheetOpts) (*excelize.StreamWriter, error) {
+	if b.first {
+		if err := b.f.SetSheetName("Sheet1", name); err != nil {
+			return nil, err
+		}
+		b.first = false
+	} else if _, err := b.f.NewSheet(name); err != nil {
+		return nil, err
+	}
+	if o.fitWidth {
+		if err := b.f.SetSheetProps(name, &excelize.SheetPropsOptions{FitToPage: ptr(true)}); err != nil {
+			return nil, err
+		}
+	}
+	orient := "portrait"
+	if o.landscape {
+		orient = "landscape"
+	}
+	layout := &excelize.PageLayoutOptions{Orientation: &orient, Size: ptr(9)} // A4
+	if o.fitWidth {
+		layout.FitToWidth, layout.FitToHeight = ptr(1), ptr(0)
+	}
+	if err := b.f.SetPageLayout(name, layout); err != nil {
+		return nil, err
+	}
+	if err := b.f.SetPageMargins(name, &excelize.PageLayoutMarginsOptions{
+		Left: ptr(0.4), Right: ptr(0.4), Top: ptr(0.5), Bottom: ptr(0.5), Header: ptr(0.2), Footer: ptr(0.2),
+	}); err != nil {
+		return nil, err
+	}
+	if err := b.f.SetHeaderFooter(name, &excelize.HeaderFooterOptions{
+		OddFooter: "&L&A&RPage &P of &N",
+	}); err != nil {
+		return nil, err
+	}
+	if o.printTitle > 0 {
+		if err := b.f.SetDefinedName(&excelize.DefinedName{
+			Name:     "_xlnm.Print_Titles",
+			RefersTo: fmt.Sprintf("%s!$%d:$%d", quoteSheet(name), o.printTitle, o.printTitle),
+			Scope:    name,
+		}); err != nil {
+			return nil, err
+		}
+	}
+	sw, err := b.f.NewStreamWriter(name)
+	if err != nil {
+		return nil, err
+	}
+	for i, wd := range o.widths {
+		if err := sw.SetColWidth(i+1, i+1, wd); err != nil {
+			return nil, err
+		}
+	}
+	if o.restCols > 0 {
+		from := len(o.widths) + 1
+		if err := sw.SetColWidth(from, from+o.restCols-1, o.restWidth); err != nil {
+			return nil, err
+		}
+	}
+	if err := setColStyles(sw, o.colStyles); err != nil {
+		return nil, err
+	}
+	if o.freezeRow > 0 || o.freezeCols > 0 {
+		tl, _ := excelize.CoordinatesToCellName(o.freezeCols+1, o.freezeRow+1)
+		pane := "bottomRight"
+		switch {
+		case o.freezeCols == 0:
+			pane = "bottomLeft"
+		case o.freezeRow == 0:
+			pane = "topRight"
+		}
+		if err := sw.SetPanes(&excelize.Panes{
+			Freeze: true, XSplit: o.freezeCols, YSplit: o.freezeRow, TopLeftCell: tl, ActivePane: pane,
+			Selection: []excelize.Selection{{SQRef: tl, ActiveCell: tl, Pane: pane}},
+		}); err != nil {
+			return nil, err
+		}
+	}
+	return sw, nil
+}
+
+// setColStyles applies the number-format styles, merging runs of equal
+// styles into one column range.
+func setColStyles(sw *excelize.StreamWriter, cs []int) error {
+	for i := 0; i < len(cs); {
+		j := i
+		for j+1 < len(cs) && cs[j+1] == cs[i] {
+			j++
+		}
+		if cs[i] != 0 {
+			if err := sw.SetColStyle(i+1, j+1, cs[i]); err != nil {
+				return err
+			}
+		}
+		i = j + 1
+	}
+	return nil
+}
+
+// autoFilter sets the autofilter of a streamed sheet over the header row
+// and the data below it (call it before Flush).
+func (b *book) autoFilter(sheet string, headerRow, lastRow, cols int) error {
+	if cols < 1 {
+		return nil
+	}
+	if lastRow < headerRow+1 {
+		lastRow = headerRow + 1 // Excel wants at least one row below the header
+	}
+	last, _ := excelize.CoordinatesToCellName(cols, lastRow)
+	return b.f.AutoFilter(sheet, fmt.Sprintf("A%d:%s", headerRow, last), nil)
+}
+
+// ---------------------------------------------------------------------------
+// Styles and number formats
+
+type styles struct {
+	title, subtitle, label, text, wrap, note, header, missing   int
+	dateHour, dateDay, dateTime, count, number, percent, change int
+}
+
+func (b *book) initStyles() error {
+	f := b.f
+	mk := func(s *excelize.Style) int {
+		if f == nil {
+			return 0
+		}
+		id, err := f.NewStyle(s)
+		if err != nil {
+			f = nil
+			return 0
+		}
+		return id
+	}
+	font := func(bold, italic bool, size float64, color string) *excelize.Font {
+		return &excelize.Font{Bold: bold, Italic: italic, Size: size, Color: color, Family: "Calibri"}
+	}
+	b.st.title = mk(&excelize.Style{Font: font(true, false, 14, "1F3864")})
+	b.st.subtitle = mk(&excelize.Style{Font: font(true, false, 11, "1F3864")})
+	b.st.label = mk(&excelize.Style{Font: font(true, false, 11, "404040"), Alignment: &excelize.Alignment{Vertical: "top"}})
+	b.st.text = mk(&excelize.Style{Alignment: &excelize.Alignment{Vertical: "top"}})
+	b.st.wrap = mk(&excelize.Style{Alignment: &excelize.Alignment{Vertical: "top", WrapText: true}})
+	b.st.note = mk(&excelize.Style{Font: font(false, true, 11, "595959")})
+	b.st.header = mk(&excelize.Style{
+		Font:      font(true, false, 11, "FFFFFF"),
+		Fill:      excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"1F4E79"}},
+		Alignment: &excelize.Alignment{Vertical: "center", WrapText: true},
+		Border:    []excelize.Border{{Type: "bottom", Color: "000000", Style: 1}},
+	})
+	b.st.missing = mk(&excelize.Style{
+		Font:      font(false, true, 11, "A6A6A6"),
+		Alignment: &excelize.Alignment{Horizontal: "right"},
+	})
+	b.st.dateHour = mk(&excelize.Style{CustomNumFmt: ptr("yyyy-mm-dd hh:mm"), Alignment: &excelize.Alignment{Horizontal: "left"}})
+	b.st.dateDay = mk(&excelize.Style{CustomNumFmt: ptr("yyyy-mm-dd ddd"), Alignment: &excelize.Alignment{Horizontal: "left"}})
+	b.st.dateTime = mk(&excelize.Style{CustomNumFmt: ptr("yyyy-mm-dd hh:mm:ss"), Alignment: &excelize.Alignment{Horizontal: "left"}})
+	b.st.count = mk(&excelize.Style{CustomNumFmt: ptr("#,##0")})
+	b.st.number = mk(&excelize.Style{CustomNumFmt: ptr("#,##0.##")})
+	b.st.percent = mk(&excelize.Style{CustomNumFmt: ptr("0.0%")})
+	b.st.change = mk(&excelize.Style{CustomNumFmt: ptr("+0.0%;-0.0%;0.0%")})
+	if f == nil {
+		return fmt.Errorf("styles: excelize rejected a style")
+	}
+	return nil
+}
+
+// numStyle returns the style of a number format, made once.
+func (b *book) numStyle(format string) (int, error) {
+	if id, ok := b.numStyles[format]; ok {
+		return id, nil
+	}
+	id, err := b.f.NewStyle(&excelize.Style{CustomNumFmt: ptr(format)})
+	if err != nil {
+		return 0, err
+	}
+	b.numStyles[format] = id
+	return id, nil
+}
+
+// scale is how the values of a metric are shown: divided by div, in unit
+// (named in the headers), with an Excel number format.
+type scale struct {
+	unit   string
+	div    float64
+	format string
+}
+
+// scaleFor picks the scale of a unit for values up to maxAbs: bytes in B,
+// KB, MB, GB or TB (powers of 1000, as the rest of the report), seconds in
+// s, min or h, percent as an Excel percentage.
+func scaleFor(u report.Unit, maxAbs float64) scale {
+	switch u {
+	case report.UnitBytes:
+		units := []string{"B", "KB", "MB", "GB", "TB"}
+		i, div := 0, 1.0
+		for i < len(units)-1 && maxAbs >= div*1000 {
+			i++
+			div *= 1000
+		}
+		if i == 0 {
+			return scale{unit: "B", div: 1, format: "#,##0"}
+		}
+		return scale{unit: units[i], div: div, format: "#,##0.00"}
+	case report.UnitSeconds:
+		switch {
+		case maxAbs >= 2*3600:
+			return scale{unit: "h", div: 3600, format: "#,##0.00"}
+		case maxAbs >= 120:
+			return scale{unit: "min", div: 60, format: "#,##0.0"}
+		default:
+			return scale{unit: "s", div: 1, format: "#,##0.0"}
+		}
+	case report.UnitMS:
+		return scale{unit: "ms", div: 1, format: "#,##0.0"}
+	case report.UnitPercent:
+		return scale{unit: "%", div: 100, format: "0.0%"}
+	case report.UnitRequestsPerMinute:
+		return scale{unit: "req/min", div: 1, format: "#,##0.0"}
+	default:
+		return scale{unit: string(u), div: 1, format: "#,##0.00"}
+	}
+}
+
+// value returns v in the scale, or nil when v is not a finite number.
+func (s scale) value(v float64) any {
+	if math.IsNaN(v) || math.IsInf(v, 0) {
+		return nil
+	}
+	return v / s.div
+}
+
+// wall returns t's wall clock in the report's zone as a UTC-labelled time:
+// excelize turns a time.Time into a date serial from its clock fields, and
+// the workbook shows every date as local time in the report's zone.
+func (b *book) wall(t time.Time) time.Time {
+	lt := t.In(b.r.Location)
+	return time.Date(lt.Year(), lt.Month(), lt.Day(), lt.Hour(), lt.Minute(), lt.Second(), lt.Nanosecond(), time.UTC)
+}
+
+// dateCell is t as a real Excel date in the report's zone.
+func (b *book) dateCell(t time.Time, style int) any {
+	if t.IsZero() {
+		return nil
+	}
+	return excelize.Cell{StyleID: style, Value: b.wall(t)}
+}
+
+// bucketStyle is the date format of a period's buckets.
+func (b *book) bucketStyle(interval time.Duration) int {
+	if interval >= 24*time.Hour {
+		return b.st.dateDay
+	}
+	return b.st.dateHour
+}
+
+// str is an API (or config) string, always a string cell, never a formula.
+func str(s string) any { return s }
+
+func styled(style int, v any) excelize.Cell { return excelize.Cell{StyleID: style, Value: v} }
+
+func (b *book) missingCell(text string) excelize.Cell { return styled(b.st.missing, text) }
+
+// row writes one row of cells at row r.
+func row(sw *excelize.StreamWriter, r int, cells ...any) error {
+	return sw.SetRow("A"+strconv.Itoa(r), cells)
+}
+
+// headerCells turns header texts into header-styled string cells.
+func (b *book) headerCells(texts []string) []any {
+	out := make([]any, len(texts))
+	for i, t := range texts {
+		out[i] = styled(b.st.header, t)
+	}
+	return out
+}
+
+// localText formats t in the report's zone for text, e.g.
+// "2026-11-16 00:00 (UTC+01:00)".
+func (b *book) localText(t time.Time) string {
+	lt := t.In(b.r.Location)
+	return lt.Format("Mon 2006-01-02 15:04") + " (UTC" + lt.Format("-07:00") + ")"
+}
+
+func intervalText(d time.Duration) string {
+	switch {
+	case d <= 0:
+		return "unknown buckets"
+	case d == 24*time.Hour:
+		return "daily buckets"
+	case d == time.Hour:
+		return "hourly buckets"
+	case d%time.Hour == 0:
+		return strconv.Itoa(int(d/time.Hour)) + "-hour buckets"
+	default:
+		return d.String() + " buckets"
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// ---------------------------------------------------------------------------
+// Output
+
+// canonicalZip copies the zip archive in data to w with its entries in a
+// fixed order ([Content_Types].xml first, then by name), without
+// recompressing. excelize writes streamed sheets in map order, so without
+// this the same report would not always give the same bytes.
+func canonicalZip(w io.Writer, data []byte) error {
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		return err
+	}
+	files := slices.Clone(zr.File)
+	slices.SortFunc(files, func(a, b *zip.File) int {
+		ka, kb := a.Name != "[Content_Types].xml", b.Name != "[Content_Types].xml"
+		if ka != kb {
+			if !ka {
+				return -1
+			}
+			return 1
+		}
+		return strings.Compare(a.Name, b.Name)
+	})
+	zw := zip.NewWriter(w)
+	for _, zf := range files {
+		if err := zw.Copy(zf); err != nil {
+			return err
+		}
+	}
+	return zw.Close()
+}
+
+// rowHeight is the height of a header row whose texts wrap in columns about
+// 14 characters wide.
+func rowHeight(heads []string) excelize.RowOpts {
+	longest := 0
+	for _, h := range heads {
+		longest = max(longest, len([]rune(h)))
+	}
+	lines := min(max(1, (longest+12)/13), 4)
+	return excelize.RowOpts{Height: float64(15*lines + 4)}
+}
