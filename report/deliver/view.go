@@ -170,10 +170,10 @@ func alertViews(alerts []report.Alert, loc *time.Location) ([]alertView, string)
 		if on == "any_bucket" {
 			on = "in a bucket"
 		}
-		text := fmt.Sprintf("%s %s %s, above %s (%s)", title, on, report.FormatValue(a.Unit, a.Value), a.Threshold, a.Period)
+		text := fmt.Sprintf("%s %s %s, above %s (%s)", title, on, report.FormatValue(a.Unit, a.Value), a.Threshold, periodTitle(a.Period))
 		if a.HasTime {
 			text = fmt.Sprintf("%s %s %s at %s, above %s (%s)", title, on, report.FormatValue(a.Unit, a.Value),
-				a.Time.In(loc).Format("2006-01-02 15:04"), a.Threshold, a.Period)
+				a.Time.In(loc).Format("2006-01-02 15:04"), a.Threshold, periodTitle(a.Period))
 		}
 		out = append(out, alertView{App: a.App, Text: text})
 	}
