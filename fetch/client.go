@@ -274,30 +274,36 @@ func escapedPath(parts ...string) string {
 	return b.String()
 }
 
-// get sends GET apiPath?q with retries and returns the 2xx body.
-func (c *Client) get(ctx context.Context, apiPath string, q url.Values) ([]byte, error) {
+// answer is a 2xx answer.
+type answer struct {
+	status int
+	body   []byte
+}
+
+// get sends GET apiPath?q with retries and returns the 2xx answer.
+func (c *Client) get(ctx context.Context, apiPath string, q url.Values) (answer, error) {
 	u := c.url(apiPath, q)
 	for attempt := 0; ; attempt++ {
 		if attempt > 0 {
 			c.account(func(s *report.APIStats) { s.Retries++ })
 		}
-		body, apiErr, err := c.try(ctx, u, apiPath, attempt)
+		ans, apiErr, err := c.try(ctx, u, apiPath, attempt)
 		if err != nil {
-			return nil, err
+			return answer{}, err
 		}
 		if apiErr == nil {
-			return body, nil
+			return ans, nil
 		}
 		retryable := errors.Is(apiErr.Err, ErrRateLimited) || errors.Is(apiErr.Err, ErrServer) || errors.Is(apiErr.Err, ErrTimeout)
 		if !retryable || attempt >= c.maxRetries || apiErr.RetryAfter > maxRetryAfter {
-			return nil, apiErr
+			return answer{}, apiErr
 		}
 		d := c.backoff(attempt)
 		if apiErr.RetryAfter > 0 {
 			d = apiErr.RetryAfter
 		}
-		if dl, ok := ctx.Deadline(); ok && c.now().Add(d).After(dl) {
-			return nil, apiErr // the context would end before the retry
+		if dl, ok := ctx.Deadline(); ok && time.Until(dl) < d {
+			return answer{}, apiErr // the context would end before the retry
 		}
 		c.log.DebugContext(ctx, "kinsta retry", "method", http.MethodGet, "path", apiPath, "status", apiErr.Status, "wait", d, "attempt", attempt+1)
 		if errors.Is(apiErr.Err, ErrRateLimited) {
@@ -306,7 +312,7 @@ func (c *Client) get(ctx context.Context, apiPath string, q url.Values) ([]byte,
 			d = 0
 		}
 		if err := c.wait(ctx, d); err != nil {
-			return nil, fmt.Errorf("%w (waiting to retry after %s)", err, apiErr.Error())
+			return answer{}, fmt.Errorf("%w (waiting to retry after %s)", err, apiErr.Error())
 		}
 	}
 }
@@ -314,31 +320,31 @@ func (c *Client) get(ctx context.Context, apiPath string, q url.Values) ([]byte,
 // try sends one request. It returns the body of a 2xx answer, or an
 // *APIError for any other answer or a timeout, or err for what ends the
 // request for good (the context ended, a transport failure).
-func (c *Client) try(ctx context.Context, u *url.URL, apiPath string, attempt int) ([]byte, *APIError, error) {
+func (c *Client) try(ctx context.Context, u *url.URL, apiPath string, attempt int) (answer, *APIError, error) {
 	select {
 	case c.sem <- struct{}{}:
 	case <-ctx.Done():
-		return nil, nil, ctx.Err()
+		return answer{}, nil, ctx.Err()
 	}
 	release := func() { <-c.sem }
 	if err := c.paced(ctx); err != nil {
 		release()
-		return nil, nil, err
+		return answer{}, nil, err
 	}
 	body, resp, apiErr, err := c.send(ctx, u, apiPath, attempt)
 	release()
 	if err != nil || apiErr != nil {
-		return nil, apiErr, err
+		return answer{}, apiErr, err
 	}
 	now := c.now()
 	c.pace.observe(now, resp.Header)
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
 		c.pace.success()
 		if len(body) > maxBody {
-			return nil, &APIError{Method: http.MethodGet, Path: apiPath, Status: resp.StatusCode, Err: ErrBadResponse,
+			return answer{}, &APIError{Method: http.MethodGet, Path: apiPath, Status: resp.StatusCode, Err: ErrBadResponse,
 				Message: fmt.Sprintf("body larger than %d bytes", maxBody)}, nil
 		}
-		return body, nil, nil
+		return answer{status: resp.StatusCode, body: body}, nil, nil
 	}
 	msg := errorMessage(body)
 	if len(c.key) >= 4 {
@@ -353,7 +359,7 @@ func (c *Client) try(ctx context.Context, u *url.URL, apiPath string, attempt in
 		(apiPath == "/applications" || strings.HasPrefix(apiPath, "/applications/")) {
 		e.Moved = true
 	}
-	return nil, e, nil
+	return answer{}, e, nil
 }
 
 // paced waits for the pacer's slot; a pause that begins while we wait

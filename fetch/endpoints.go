@@ -51,11 +51,11 @@ type Application struct {
 
 // decodeAt decodes a 2xx body, turning a decoding problem into an
 // *APIError that names the endpoint and the element.
-func decodeAt[T any](apiPath string, body []byte, decode func([]byte) (T, error)) (T, error) {
-	v, err := decode(body)
+func decodeAt[T any](apiPath string, a answer, decode func([]byte) (T, error)) (T, error) {
+	v, err := decode(a.body)
 	if err != nil {
 		var zero T
-		return zero, &APIError{Method: "GET", Path: apiPath, Status: 200, Message: err.Error(), Err: ErrBadResponse}
+		return zero, &APIError{Method: "GET", Path: apiPath, Status: a.status, Message: err.Error(), Err: ErrBadResponse}
 	}
 	return v, nil
 }
@@ -64,11 +64,11 @@ func decodeAt[T any](apiPath string, body []byte, decode func([]byte) (T, error)
 // GET /validate
 func (c *Client) Validate(ctx context.Context) (Validation, error) {
 	const p = "/validate"
-	body, err := c.get(ctx, p, nil)
+	ans, err := c.get(ctx, p, nil)
 	if err != nil {
 		return Validation{}, err
 	}
-	return decodeAt(p, body, decodeValidation)
+	return decodeAt(p, ans, decodeValidation)
 }
 
 // pageSize is the limit sent to GET /applications.
@@ -93,11 +93,11 @@ func (c *Client) Applications(ctx context.Context, companyID string) ([]Applicat
 			"limit":   {strconv.Itoa(pageSize)},
 			"offset":  {strconv.Itoa(page * pageSize)},
 		}
-		body, err := c.get(ctx, p, q)
+		ans, err := c.get(ctx, p, q)
 		if err != nil {
 			return nil, err
 		}
-		items, err := decodeAt(p, body, decodeApps)
+		items, err := decodeAt(p, ans, decodeApps)
 		if err != nil {
 			return nil, err
 		}
@@ -126,11 +126,11 @@ func (c *Client) Application(ctx context.Context, id string) (Application, error
 		return Application{}, errors.New("fetch: application: empty id")
 	}
 	p := escapedPath("applications", id)
-	body, err := c.get(ctx, p, nil)
+	ans, err := c.get(ctx, p, nil)
 	if err != nil {
 		return Application{}, err
 	}
-	return decodeAt(p, body, decodeApplication)
+	return decodeAt(p, ans, decodeApplication)
 }
 
 // Users returns the company's user roster.
@@ -140,11 +140,11 @@ func (c *Client) Users(ctx context.Context, companyID string) ([]report.User, er
 		return nil, errors.New("fetch: users: empty company id")
 	}
 	p := escapedPath("company", companyID, "users")
-	body, err := c.get(ctx, p, nil)
+	ans, err := c.get(ctx, p, nil)
 	if err != nil {
 		return nil, err
 	}
-	return decodeAt(p, body, decodeUsers)
+	return decodeAt(p, ans, decodeUsers)
 }
 
 // metric fetches /applications/{id}/metrics/{seg} with the range and extra
@@ -162,11 +162,11 @@ func metric[T any](ctx context.Context, c *Client, appID, seg string, r Range, e
 		q[k] = v
 	}
 	p := escapedPath("applications", appID, "metrics") + "/" + seg
-	body, err := c.get(ctx, p, q)
+	ans, err := c.get(ctx, p, q)
 	if err != nil {
 		return zero, err
 	}
-	return decodeAt(p, body, decode)
+	return decodeAt(p, ans, decode)
 }
 
 func series(key string) func([]byte) ([]report.Point, error) {

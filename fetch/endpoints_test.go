@@ -15,7 +15,7 @@ import (
 	"github.com/kinsta-report/kinsta-report/report"
 )
 
-// ms1 and ms2 are two bucket starts, 2026-11-16T00:00Z and 01:00Z.
+// ms1 and ms2 are two bucket starts, 2026-11-21T00:00Z and 01:00Z.
 const (
 	ms1 = "1795219200000"
 	ms2 = "1795222800000"
