@@ -27,6 +27,8 @@ import (
 // Defaults of reports.yaml.
 const (
 	DefaultBaseURL              = "https://api.kinsta.com/v2"
+	DefaultConcurrency          = 4
+	DefaultMaxRetries           = 4
 	DefaultTimezone             = "UTC"
 	DefaultPasswordEnv          = "SMTP_PASSWORD"
 	DefaultSubject              = "Kinsta {{.Report}}: {{.Start}} to {{.End}}"
@@ -75,6 +77,14 @@ type Config struct {
 type APIConfig struct {
 	BaseURL   string // default DefaultBaseURL, without a trailing slash
 	CompanyID string // empty: found with GET /validate
+	// Concurrency is the most requests in flight (default 4).
+	Concurrency int
+	// RequestsPerMinute is an optional client-side rate; 0 means none (the
+	// client still adapts to 429s and rate-limit headers).
+	RequestsPerMinute float64
+	// MaxRetries caps the retries of one request on 429, 5xx and timeouts
+	// (default 4).
+	MaxRetries int
 }
 
 // SMTPConfig is the smtp block. The password is never in the YAML: it is
@@ -329,8 +339,11 @@ type (
 		Reports  []rawReport `yaml:"reports"`
 	}
 	rawAPI struct {
-		BaseURL   string `yaml:"base_url"`
-		CompanyID string `yaml:"company_id"`
+		BaseURL           string   `yaml:"base_url"`
+		CompanyID         string   `yaml:"company_id"`
+		Concurrency       *int     `yaml:"concurrency"`
+		RequestsPerMinute *float64 `yaml:"requests_per_minute"`
+		MaxRetries        *int     `yaml:"max_retries"`
 	}
 	rawSMTP struct {
 		Host           string    `yaml:"host"`
@@ -836,6 +849,26 @@ func (v *validator) build(raw *rawConfig) *Config {
 	}
 	cfg.API.BaseURL = strings.TrimRight(cfg.API.BaseURL, "/")
 	cfg.API.CompanyID = strings.TrimSpace(raw.API.CompanyID)
+	cfg.API.Concurrency = DefaultConcurrency
+	if c := raw.API.Concurrency; c != nil {
+		if *c < 1 || *c > 64 {
+			v.errorf("api.concurrency", "want a whole number from 1 to 64, got %d", *c)
+		}
+		cfg.API.Concurrency = *c
+	}
+	if r := raw.API.RequestsPerMinute; r != nil {
+		if *r < 0 {
+			v.errorf("api.requests_per_minute", "want 0 (no client-side limit) or a positive rate, got %v", *r)
+		}
+		cfg.API.RequestsPerMinute = *r
+	}
+	cfg.API.MaxRetries = DefaultMaxRetries
+	if m := raw.API.MaxRetries; m != nil {
+		if *m < 0 || *m > 10 {
+			v.errorf("api.max_retries", "want a whole number from 0 to 10, got %d", *m)
+		}
+		cfg.API.MaxRetries = *m
+	}
 
 	cfg.Timezone = raw.Timezone
 	if cfg.Timezone == "" {

@@ -103,6 +103,9 @@ func TestParseConfigDefaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if cfg.API.Concurrency != DefaultConcurrency || cfg.API.MaxRetries != DefaultMaxRetries || cfg.API.RequestsPerMinute != 0 {
+		t.Errorf("api tuning defaults = %+v", cfg.API)
+	}
 	if cfg.File != "min.yaml" || cfg.API.BaseURL != DefaultBaseURL || cfg.Timezone != "UTC" || cfg.Location.String() != "UTC" || cfg.SMTP != nil {
 		t.Errorf("config = %+v", cfg)
 	}
@@ -272,6 +275,17 @@ func TestParseConfigErrors(t *testing.T) {
 			"reports: [{name: r, periods: [yesterday]}]",
 		), []string{
 			`t.yaml:2: api.api_key: unknown key "api_key": secrets never live in the YAML; set the KINSTA_API_KEY environment variable`,
+		}},
+		{"api tuning out of range", doc(
+			"api:",
+			"  concurrency: 0",
+			"  requests_per_minute: -5",
+			"  max_retries: 99",
+			"reports: [{name: r, periods: [yesterday]}]",
+		), []string{
+			`t.yaml:2: api.concurrency: want a whole number from 1 to 64, got 0`,
+			`t.yaml:3: api.requests_per_minute: want 0 (no client-side limit) or a positive rate, got -5`,
+			`t.yaml:4: api.max_retries: want a whole number from 0 to 10, got 99`,
 		}},
 		{"wrong type: port", doc(
 			"smtp:",

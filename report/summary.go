@@ -59,10 +59,11 @@ func FoldDays(points []Point, loc *time.Location, fold Fold) []Point {
 	return out
 }
 
-// LocalMidnight returns the local midnight in loc that starts t's day.
+// LocalMidnight returns the first instant of t's local day in loc: its
+// midnight, or the end of the gap in zones whose clocks skip midnight.
 func LocalMidnight(t time.Time, loc *time.Location) time.Time {
-	lt := t.In(loc)
-	return time.Date(lt.Year(), lt.Month(), lt.Day(), 0, 0, 0, 0, loc)
+	y, m, d := t.In(loc).Date()
+	return dayStart(y, m, d, loc)
 }
 
 // Summarize computes the headline figures of points: total (sum), average

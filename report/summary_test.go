@@ -99,3 +99,17 @@ func TestFinalizeFiguresPerMetric(t *testing.T) {
 		t.Errorf("units %q %q", m[Bandwidth].Unit, m[CPUUsage].Unit)
 	}
 }
+
+func TestLocalMidnightWhereClocksSkipMidnight(t *testing.T) {
+	t.Parallel()
+	santiago, err := time.LoadLocation("America/Santiago")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 2026-09-06: Chile's clocks jump from 00:00 to 01:00.
+	noon := time.Date(2026, 9, 6, 12, 0, 0, 0, santiago)
+	got := LocalMidnight(noon, santiago)
+	if y, m, d := got.Date(); y != 2026 || m != 9 || d != 6 || got.Hour() != 1 {
+		t.Errorf("day start = %s, want 2026-09-06T01:00 local", got)
+	}
+}
