@@ -1,0 +1,433 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"math"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kinsta-report/kinsta-report/fetch/kinstatest"
+)
+
+// binary is the report command, built once for every test that runs it as
+// a user would.
+var binary string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "report-bin")
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	binary = filepath.Join(dir, "report")
+	build := exec.Command("go", "build", "-o", binary, ".")
+	build.Stderr = os.Stderr
+	if err := build.Run(); err != nil {
+		fmt.Fprintln(os.Stderr, "build report:", err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// sim starts the simulated Kinsta API on loopback under /v2.
+func sim(t *testing.T, o kinstatest.Options) string {
+	t.Helper()
+	if o.APIKey == "" {
+		o.APIKey = "test-key-0123456789"
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/v2/", http.StripPrefix("/v2", kinstatest.New(o)))
+	srv := httptest.NewServer(mux)
+	t.Cleanup(srv.Close)
+	return srv.URL + "/v2"
+}
+
+type result struct {
+	code   int
+	stderr string
+	out    string
+}
+
+// runReport runs the binary with a config and environment; the environment
+// is only what is given (plus PATH and HOME), as on a cron host.
+func runReport(t *testing.T, config string, env map[string]string, args ...string) result {
+	t.Helper()
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "reports.yaml")
+	if err := os.WriteFile(cfg, []byte(config), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "out")
+	cmd := exec.CommandContext(t.Context(), binary, append([]string{"-config", cfg, "-out", out}, args...)...)
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + dir}
+	for k, v := range env {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	err := cmd.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return result{code: code, stderr: stderr.String(), out: out}
+}
+
+// doc is the part of the JSON document the tests read.
+type doc struct {
+	Schema   string `json:"schema"`
+	Timezone string `json:"timezone"`
+	Periods  []struct {
+		Name            string `json:"name"`
+		Start, End      string
+		IntervalSeconds int64 `json:"interval_seconds"`
+		Apps            []struct {
+			ID      string                     `json:"id"`
+			Name    string                     `json:"name"`
+			Metrics map[string]json.RawMessage `json:"metrics"`
+			Missing []struct{ Metric, Error string }
+		} `json:"apps"`
+	} `json:"periods"`
+	Users []struct {
+		FullName string `json:"full_name"`
+	} `json:"users"`
+	API struct {
+		Requests int `json:"requests"`
+	} `json:"api"`
+}
+
+type series struct {
+	Unit    string   `json:"unit"`
+	Total   *float64 `json:"total"`
+	Average *float64 `json:"average"`
+	Peak    *float64 `json:"peak"`
+	Points  []struct {
+		Time  string  `json:"time"`
+		Value float64 `json:"value"`
+	} `json:"points"`
+}
+
+func readDoc(t *testing.T, out, report, date string) doc {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(out, report, report+"_"+date+".json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var d doc
+	if err := json.Unmarshal(b, &d); err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+func metric(t *testing.T, raw json.RawMessage) series {
+	t.Helper()
+	var s series
+	if err := json.Unmarshal(raw, &s); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func appID(t *testing.T, name string) string {
+	t.Helper()
+	for _, a := range kinstatest.DefaultApps() {
+		if a.Name == name {
+			return a.ID
+		}
+	}
+	t.Fatalf("no simulated app %q", name)
+	return ""
+}
+
+// expectDay computes a local day's figure independently from the simulated
+// hourly data: the sum or the mean of the hours in [from, to).
+func expectDay(id, metric string, from, to time.Time, sum bool) float64 {
+	var total float64
+	n := 0
+	for h := from.UTC(); h.Before(to); h = h.Add(time.Hour) {
+		total += kinstatest.Hourly(id, metric, h)
+		n++
+	}
+	if sum {
+		return total
+	}
+	return total / float64(n)
+}
+
+func near(a, b float64) bool {
+	return math.Abs(a-b) <= 1e-6*math.Max(1, math.Max(math.Abs(a), math.Abs(b)))
+}
+
+const utcDaily = `
+timezone: UTC
+reports:
+  - name: utc-daily
+    apps: [shop]
+    periods: [{name: week, start: 2026-11-16, end: 2026-11-22}]
+    interval: 1d
+    metrics: [bandwidth, http_requests, response_time_p95, cpu_usage]
+    users: true
+    compare_previous: false
+`
+
+func TestRunUTCDailyMatchesSimulatedData(t *testing.T) {
+	t.Parallel()
+	url := sim(t, kinstatest.Options{})
+	res := runReport(t, utcDaily, map[string]string{"KINSTA_API_KEY": "test-key-0123456789", "KINSTA_API_URL": url}, "-now", "2026-11-23T06:00:00Z")
+	if res.code != 0 {
+		t.Fatalf("exit %d, stderr:\n%s", res.code, res.stderr)
+	}
+	d := readDoc(t, res.out, "utc-daily", "2026-11-23")
+	if d.Schema != "kinsta-report/v1" || d.Timezone != "UTC" || len(d.Periods) != 1 {
+		t.Fatalf("doc = %+v", d)
+	}
+	p := d.Periods[0]
+	if p.Start != "2026-11-16T00:00:00Z" || p.End != "2026-11-23T00:00:00Z" || p.IntervalSeconds != 86400 {
+		t.Errorf("period %s..%s every %ds", p.Start, p.End, p.IntervalSeconds)
+	}
+	if len(p.Apps) != 1 || p.Apps[0].Name != "shop" {
+		t.Fatalf("apps = %+v", p.Apps)
+	}
+	id := appID(t, "shop")
+	bw := metric(t, p.Apps[0].Metrics["bandwidth"])
+	rq := metric(t, p.Apps[0].Metrics["http_requests"])
+	if len(bw.Points) != 7 || len(rq.Points) != 7 {
+		t.Fatalf("points: bandwidth %d, http_requests %d, want 7 days", len(bw.Points), len(rq.Points))
+	}
+	var total, peak, reqSum float64
+	for i := range 7 {
+		day := time.Date(2026, 11, 16+i, 0, 0, 0, 0, time.UTC)
+		wantBW := expectDay(id, "bandwidth", day, day.AddDate(0, 0, 1), true)
+		wantRQ := expectDay(id, "http_requests", day, day.AddDate(0, 0, 1), false)
+		if bw.Points[i].Time != day.Format(time.RFC3339) || !near(bw.Points[i].Value, wantBW) {
+			t.Errorf("bandwidth[%d] = %s %v, want %s %v", i, bw.Points[i].Time, bw.Points[i].Value, day.Format(time.RFC3339), wantBW)
+		}
+		if !near(rq.Points[i].Value, wantRQ) {
+			t.Errorf("http_requests[%d] = %v, want %v", i, rq.Points[i].Value, wantRQ)
+		}
+		total += wantBW
+		peak = max(peak, wantBW)
+		reqSum += wantRQ
+	}
+	if bw.Total == nil || !near(*bw.Total, total) || bw.Peak == nil || !near(*bw.Peak, peak) {
+		t.Errorf("bandwidth total/peak = %v/%v, want %v/%v", bw.Total, bw.Peak, total, peak)
+	}
+	if rq.Average == nil || !near(*rq.Average, reqSum/7) {
+		t.Errorf("http_requests average = %v, want %v", rq.Average, reqSum/7)
+	}
+	if len(d.Users) == 0 {
+		t.Error("no users in the document")
+	}
+	for _, ext := range []string{".xlsx", ".html"} {
+		if _, err := os.Stat(filepath.Join(res.out, "utc-daily", "utc-daily_2026-11-23"+ext)); err != nil {
+			t.Errorf("artifact %s: %v", ext, err)
+		}
+	}
+	if !strings.Contains(res.stderr, "utc-daily: wrote") || !strings.Contains(res.stderr, "requests") {
+		t.Errorf("last line does not say what was written:\n%s", res.stderr)
+	}
+}
+
+const berlinDST = `
+timezone: Europe/Berlin
+reports:
+  - name: berlin-hourly
+    apps: [shop]
+    periods: [{name: dst, start: 2026-10-24, end: 2026-10-26}]
+    interval: 1h
+    metrics: [bandwidth, http_requests]
+    users: false
+    compare_previous: false
+  - name: berlin-daily
+    apps: [shop]
+    periods: [{name: dst, start: 2026-10-24, end: 2026-10-26}]
+    interval: 1d
+    metrics: [bandwidth, http_requests]
+    users: false
+    compare_previous: false
+`
+
+func TestRunBerlinAcrossDSTChange(t *testing.T) {
+	t.Parallel()
+	berlin, err := time.LoadLocation("Europe/Berlin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	url := sim(t, kinstatest.Options{})
+	res := runReport(t, berlinDST, map[string]string{"KINSTA_API_KEY": "test-key-0123456789", "KINSTA_API_URL": url}, "-now", "2026-10-27T07:00:00+01:00")
+	if res.code != 0 {
+		t.Fatalf("exit %d, stderr:\n%s", res.code, res.stderr)
+	}
+	id := appID(t, "shop")
+	days := []time.Time{
+		time.Date(2026, 10, 24, 0, 0, 0, 0, berlin),
+		time.Date(2026, 10, 25, 0, 0, 0, 0, berlin), // 25 hours: summer time ends
+		time.Date(2026, 10, 26, 0, 0, 0, 0, berlin),
+		time.Date(2026, 10, 27, 0, 0, 0, 0, berlin),
+	}
+
+	// Hourly: 24 + 25 + 24 buckets, each the simulated hour.
+	h := readDoc(t, res.out, "berlin-hourly", "2026-10-27")
+	bw := metric(t, h.Periods[0].Apps[0].Metrics["bandwidth"])
+	if want := 24 + 25 + 24; len(bw.Points) != want {
+		t.Fatalf("hourly points = %d, want %d across the DST change", len(bw.Points), want)
+	}
+	for i, pt := range bw.Points {
+		at := days[0].Add(time.Duration(i) * time.Hour)
+		if got, err := time.Parse(time.RFC3339, pt.Time); err != nil || !got.Equal(at) {
+			t.Fatalf("point %d at %s, want %s", i, pt.Time, at.Format(time.RFC3339))
+		}
+		if want := kinstatest.Hourly(id, "bandwidth", at.UTC()); !near(pt.Value, want) {
+			t.Errorf("hour %s = %v, want %v", pt.Time, pt.Value, want)
+		}
+	}
+
+	// Daily: three local days, folded from hours (sum for bandwidth, mean
+	// for requests), each point at the local midnight that starts the day.
+	d := readDoc(t, res.out, "berlin-daily", "2026-10-27")
+	if d.Periods[0].IntervalSeconds != 86400 {
+		t.Errorf("interval = %d", d.Periods[0].IntervalSeconds)
+	}
+	bw = metric(t, d.Periods[0].Apps[0].Metrics["bandwidth"])
+	rq := metric(t, d.Periods[0].Apps[0].Metrics["http_requests"])
+	if len(bw.Points) != 3 || len(rq.Points) != 3 {
+		t.Fatalf("daily points = %d, %d, want 3 local days", len(bw.Points), len(rq.Points))
+	}
+	for i := range 3 {
+		if bw.Points[i].Time != days[i].Format(time.RFC3339) {
+			t.Errorf("day %d at %s, want %s", i, bw.Points[i].Time, days[i].Format(time.RFC3339))
+		}
+		if want := expectDay(id, "bandwidth", days[i], days[i+1], true); !near(bw.Points[i].Value, want) {
+			t.Errorf("bandwidth day %d = %v, want %v", i, bw.Points[i].Value, want)
+		}
+		if want := expectDay(id, "http_requests", days[i], days[i+1], false); !near(rq.Points[i].Value, want) {
+			t.Errorf("http_requests day %d = %v, want %v", i, rq.Points[i].Value, want)
+		}
+	}
+}
+
+func TestRunBadConfigExits2WithFieldPath(t *testing.T) {
+	t.Parallel()
+	cases := []struct {
+		name, config, want string
+	}{
+		{"unknown key", "reports:\n  - name: a\n    periodz: [yesterday]\n", "periodz"},
+		{"unknown period", "reports:\n  - name: a\n    periods: [last_quater]\n", "reports[0].periods[0]"},
+		{"unsafe name", "reports:\n  - name: ../etc\n    periods: [yesterday]\n", "reports[0].name"},
+		{"unknown zone", "timezone: Mars/Olympus\nreports:\n  - name: a\n    periods: [yesterday]\n", "timezone"},
+		{"email without smtp", "reports:\n  - name: a\n    periods: [yesterday]\n    email: {to: [ops@example.com]}\n", "smtp"},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			res := runReport(t, tc.config, map[string]string{"KINSTA_API_KEY": "k"}, "-now", "2026-11-23T06:00:00Z")
+			if res.code != 2 {
+				t.Fatalf("exit %d, want 2; stderr:\n%s", res.code, res.stderr)
+			}
+			if !strings.Contains(res.stderr, "reports.yaml:") || !strings.Contains(res.stderr, tc.want) {
+				t.Errorf("stderr does not name the file, line and %q:\n%s", tc.want, res.stderr)
+			}
+			if entries, _ := os.ReadDir(res.out); len(entries) > 0 {
+				t.Errorf("a config error wrote artifacts: %v", entries)
+			}
+		})
+	}
+}
+
+func TestRunBadKeyExits1WithoutPrintingIt(t *testing.T) {
+	t.Parallel()
+	url := sim(t, kinstatest.Options{APIKey: "the-right-key"})
+	const secret = "wrong-key-s3cr3t-value"
+	res := runReport(t, utcDaily, map[string]string{"KINSTA_API_KEY": secret, "KINSTA_API_URL": url}, "-now", "2026-11-23T06:00:00Z")
+	if res.code != 1 {
+		t.Fatalf("exit %d, want 1; stderr:\n%s", res.code, res.stderr)
+	}
+	if !strings.Contains(res.stderr, "KINSTA_API_KEY") {
+		t.Errorf("the message does not name KINSTA_API_KEY:\n%s", res.stderr)
+	}
+	if strings.Contains(res.stderr, secret) {
+		t.Errorf("the key's value reached stderr:\n%s", res.stderr)
+	}
+	if lines := strings.Split(strings.TrimSpace(res.stderr), "\n"); len(lines) != 1 {
+		t.Errorf("want one clear line, got %d:\n%s", len(lines), res.stderr)
+	}
+	if entries, _ := os.ReadDir(res.out); len(entries) > 0 {
+		t.Errorf("a failed run left artifacts: %v", entries)
+	}
+}
+
+func TestRunNoKeyExits2(t *testing.T) {
+	t.Parallel()
+	res := runReport(t, utcDaily, nil, "-now", "2026-11-23T06:00:00Z")
+	if res.code != 2 || !strings.Contains(res.stderr, "KINSTA_API_KEY") {
+		t.Fatalf("exit %d, stderr:\n%s", res.code, res.stderr)
+	}
+}
+
+func TestRunFailingMetricExits3WithMissing(t *testing.T) {
+	t.Parallel()
+	url := sim(t, kinstatest.Options{FailMetric: &kinstatest.FailMetric{App: "shop", Metric: "cpu-usage"}})
+	cfg := strings.Replace(utcDaily, "timezone: UTC\n", "timezone: UTC\napi:\n  max_retries: 1\n", 1)
+	res := runReport(t, cfg, map[string]string{"KINSTA_API_KEY": "test-key-0123456789", "KINSTA_API_URL": url}, "-now", "2026-11-23T06:00:00Z")
+	if res.code != 3 {
+		t.Fatalf("exit %d, want 3; stderr:\n%s", res.code, res.stderr)
+	}
+	d := readDoc(t, res.out, "utc-daily", "2026-11-23")
+	a := d.Periods[0].Apps[0]
+	if _, ok := a.Metrics["cpu_usage"]; ok {
+		t.Error("the failed metric is in metrics")
+	}
+	if len(a.Missing) != 1 || a.Missing[0].Metric != "cpu_usage" || !strings.Contains(a.Missing[0].Error, "500") {
+		t.Errorf("missing = %+v", a.Missing)
+	}
+	for _, k := range []string{"bandwidth", "http_requests", "response_time_p95"} {
+		if _, ok := a.Metrics[k]; !ok {
+			t.Errorf("%s is absent although it was served", k)
+		}
+	}
+}
+
+func TestRunDemo(t *testing.T) {
+	t.Parallel()
+	root, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := os.ReadFile(filepath.Join(root, "reports.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := runReport(t, string(cfg), nil, "-demo", "-now", "2026-11-23T06:00:00Z")
+	if res.code != 0 {
+		t.Fatalf("exit %d, stderr:\n%s", res.code, res.stderr)
+	}
+	entries, err := os.ReadDir(res.out)
+	if err != nil || len(entries) == 0 {
+		t.Fatalf("demo wrote nothing: %v", err)
+	}
+	for _, e := range entries {
+		files, _ := os.ReadDir(filepath.Join(res.out, e.Name()))
+		exts := map[string]bool{}
+		for _, f := range files {
+			exts[filepath.Ext(f.Name())] = true
+		}
+		for _, ext := range []string{".json", ".xlsx", ".html"} {
+			if !exts[ext] {
+				t.Errorf("report %s: no %s artifact (have %v)", e.Name(), ext, files)
+			}
+		}
+	}
+}
