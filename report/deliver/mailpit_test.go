@@ -278,6 +278,9 @@ func TestMailpit(t *testing.T) {
 		if sl.count() != 0 {
 			t.Errorf("%d retries on a healthy server", sl.count())
 		}
+		if err := Send(t.Context(), s, msg); err == nil || !strings.Contains(err.Error(), "delivered already") {
+			t.Errorf("a second Send of the same message: %v", err)
+		}
 	})
 
 	t.Run("size budget", func(t *testing.T) {

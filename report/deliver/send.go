@@ -77,7 +77,8 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 // s.CAFile), SMTP AUTH when s.Username is set. Transient failures (4xx
 // replies, refused or reset connections, timeouts) are retried with capped
 // exponential backoff; a permanent failure (5xx, TLS, auth) returns at
-// once. Errors carry the server's answer and never the password.
+// once. Errors carry the server's answer and never the password. A message
+// is sent once: Send refuses a message it has delivered already.
 func Send(ctx context.Context, s Settings, msg *mail.Msg, opts ...SendOption) error {
 	cfg := sendConfig{attempts: 4, backoff: 5 * time.Second, maxWait: time.Minute, timeout: 2 * time.Minute, sleep: sleepCtx}
 	for _, o := range opts {
@@ -85,6 +86,9 @@ func Send(ctx context.Context, s Settings, msg *mail.Msg, opts ...SendOption) er
 	}
 	if msg == nil {
 		return errors.New("send email: no message")
+	}
+	if msg.IsDelivered() {
+		return errors.New("send email: this message was delivered already")
 	}
 	client, addr, err := newClient(s, cfg.timeout)
 	if err != nil {
@@ -98,10 +102,10 @@ func Send(ctx context.Context, s Settings, msg *mail.Msg, opts ...SendOption) er
 			// does not lose it; sending again would duplicate it.
 			return nil
 		}
-		if ctxErr := ctx.Err(); ctxErr != nil {
-			return fmt.Errorf("send email via %s: %w", addr, ctxErr)
-		}
 		err = redact(err, s.Password)
+		if ctxErr := ctx.Err(); ctxErr != nil {
+			return fmt.Errorf("send email via %s: %w (last error: %w)", addr, ctxErr, err)
+		}
 		if !transient(err) {
 			return fmt.Errorf("send email via %s: permanent failure (attempt %d): %w", addr, attempt, err)
 		}
