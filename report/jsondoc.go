@@ -292,7 +292,8 @@ func appendFigures(o orderedFields, info MetricInfo, s Summary) orderedFields {
 	}
 	o = append(o, figs(Figures{Total: s.Total, Average: s.Average, Peak: s.Peak})...)
 	if s.Change != nil {
-		o = append(o, field{"previous", figs(s.Change.Previous)}, field{"change_percent", figs(s.Change.Percent)})
+		pct := Figures{Total: round2(s.Change.Percent.Total), Average: round2(s.Change.Percent.Average), Peak: round2(s.Change.Percent.Peak)}
+		o = append(o, field{"previous", figs(s.Change.Previous)}, field{"change_percent", figs(pct)})
 	}
 	return o
 }
@@ -319,6 +320,15 @@ func numPtr(v *float64) *float64 {
 		return nil
 	}
 	return num(*v)
+}
+
+// round2 rounds a percentage to two decimals: 12.34 % says all there is
+// to say, 12.345678901234 % only looks precise.
+func round2(v *float64) *float64 {
+	if v == nil {
+		return nil
+	}
+	return F(math.Round(*v*100) / 100)
 }
 
 func nonNil(s []string) []string {

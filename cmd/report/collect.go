@@ -199,7 +199,8 @@ func (r *runner) planPeriods(rc report.ReportConfig, loc *time.Location) ([]*pla
 		if rc.Compare {
 			ps, pe := report.PreviousRange(name, start, end, loc)
 			switch {
-			case report.BeyondRetention(pe, now):
+			case report.BeyondRetention(pe.Add(-time.Nanosecond), now):
+				// Even its last instant is past retention: Kinsta has no data for it.
 				pp.period.Notes = append(pp.period.Notes, fmt.Sprintf("No change against the previous period: %s to %s lies beyond Kinsta's %d-day retention.",
 					ps.Format("2006-01-02"), pe.Format("2006-01-02"), report.RetentionDays))
 			default:
