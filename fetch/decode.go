@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"reflect"
 	"sort"
 	"strconv"
 	"strings"
@@ -35,31 +36,14 @@ func (t *text) UnmarshalJSON(b []byte) error {
 			return err
 		}
 		*t = text(s)
-	case b[0] == '{' || b[0] == '[':
-		return errors.New("want a string, got " + kindOf(b))
+	case b[0] == '{':
+		return &json.UnmarshalTypeError{Value: "object", Type: reflect.TypeFor[string]()}
+	case b[0] == '[':
+		return &json.UnmarshalTypeError{Value: "array", Type: reflect.TypeFor[string]()}
 	default:
 		*t = text(b)
 	}
 	return nil
-}
-
-func kindOf(b []byte) string {
-	switch {
-	case len(b) == 0:
-		return "nothing"
-	case b[0] == '{':
-		return "an object"
-	case b[0] == '[':
-		return "an array"
-	case b[0] == '"':
-		return "a string"
-	case b[0] == 't' || b[0] == 'f':
-		return "a boolean"
-	case b[0] == 'n':
-		return "null"
-	default:
-		return "a number"
-	}
 }
 
 type wirePoint struct {
