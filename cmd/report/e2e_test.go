@@ -431,3 +431,75 @@ func TestRunDemo(t *testing.T) {
 		}
 	}
 }
+
+func TestRunSignalCancelsCleanly(t *testing.T) {
+	t.Parallel()
+	srv := kinstatest.New(kinstatest.Options{APIKey: "k", Latency: 5 * time.Second})
+	mux := http.NewServeMux()
+	mux.Handle("/v2/", http.StripPrefix("/v2", srv))
+	hs := httptest.NewServer(mux)
+	defer hs.Close()
+
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "reports.yaml")
+	if err := os.WriteFile(cfg, []byte(utcDaily), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, "out")
+	cmd := exec.CommandContext(t.Context(), binary, "-config", cfg, "-out", out, "-now", "2026-11-23T06:00:00Z")
+	cmd.Env = []string{"KINSTA_API_KEY=k", "KINSTA_API_URL=" + hs.URL + "/v2", "HOME=" + dir}
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	// Interrupt once the run is waiting on its first requests.
+	for srv.Requests() == 0 {
+		time.Sleep(10 * time.Millisecond)
+	}
+	if err := cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	err := cmd.Wait()
+	ee, ok := err.(*exec.ExitError)
+	if !ok || ee.ExitCode() != 1 {
+		t.Fatalf("exit %v, want 1; stderr:\n%s", err, stderr.String())
+	}
+	// Nothing half-written: no artifact and no temporary file.
+	filepath.WalkDir(out, func(path string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			t.Errorf("a cancelled run left %s", path)
+		}
+		return nil
+	})
+}
+
+func TestRunCheckNeedsNoKeyAndNoNetwork(t *testing.T) {
+	t.Parallel()
+	root, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := os.ReadFile(filepath.Join(root, "reports.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := runReport(t, string(cfg), map[string]string{"KINSTA_API_URL": "http://127.0.0.1:1/v2"}, "-check")
+	if res.code != 0 || !strings.Contains(res.stderr, "ok") {
+		t.Fatalf("exit %d, stderr:\n%s", res.code, res.stderr)
+	}
+	res = runReport(t, string(cfg), nil, "-check", "-report", "no-such-report")
+	if res.code != 2 || !strings.Contains(res.stderr, "no-such-report") {
+		t.Fatalf("-report with an unknown name: exit %d, stderr:\n%s", res.code, res.stderr)
+	}
+}
+
+func TestRunUnmatchedAppExits2NamingIt(t *testing.T) {
+	t.Parallel()
+	url := sim(t, kinstatest.Options{})
+	cfg := strings.Replace(utcDaily, "apps: [shop]", "apps: [shop, shpo]", 1)
+	res := runReport(t, cfg, map[string]string{"KINSTA_API_KEY": "test-key-0123456789", "KINSTA_API_URL": url}, "-now", "2026-11-23T06:00:00Z")
+	if res.code != 2 || !strings.Contains(res.stderr, `"shpo"`) || !strings.Contains(res.stderr, "apps[1]") {
+		t.Fatalf("exit %d, stderr:\n%s", res.code, res.stderr)
+	}
+}

@@ -1,0 +1,82 @@
+// Package layout holds the test that keeps the packages to the house
+// layout (STYLE.md): who may import what.
+package layout
+
+import (
+	"encoding/json"
+	"io"
+	"os/exec"
+	"strings"
+	"testing"
+)
+
+const module = "github.com/kinsta-report/kinsta-report"
+
+// forbidden lists, per package, the import path prefixes it must not
+// depend on: a module (ours or a third party's) neither directly nor
+// through another package; a standard-library package (net/http) only
+// directly, since a library such as excelize may use it inside.
+var forbidden = map[string][]string{
+	"report": {"net/http", module + "/fetch", module + "/report/sheet", module + "/report/chart", module + "/report/deliver",
+		"github.com/xuri/excelize", "github.com/go-echarts", "github.com/wneessen/go-mail"},
+	"fetch":            {"github.com/xuri/excelize", "github.com/go-echarts", "github.com/wneessen/go-mail", "github.com/go-analyze"},
+	"fetch/kinstatest": {module + "/report/sheet", module + "/report/chart", module + "/report/deliver", "github.com/xuri/excelize", "github.com/go-echarts", "github.com/wneessen/go-mail"},
+	"report/sheet":     {module + "/fetch", "net/http", "github.com/go-echarts", "github.com/wneessen/go-mail"},
+	"report/chart":     {module + "/fetch", "net/http", "github.com/xuri/excelize", "github.com/wneessen/go-mail"},
+	"report/deliver":   {module + "/fetch", "github.com/xuri/excelize", "github.com/go-echarts", "github.com/go-analyze"},
+	"templates":        {module + "/"},
+}
+
+func TestPackagesKeepToTheLayout(t *testing.T) {
+	t.Parallel()
+	var pkgs []string
+	for p := range forbidden {
+		pkgs = append(pkgs, module+"/"+p)
+	}
+	cmd := exec.Command("go", append([]string{"list", "-json=ImportPath,Imports,Deps"}, pkgs...)...)
+	cmd.Dir = "../.."
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	dec := json.NewDecoder(strings.NewReader(string(out)))
+	seen := 0
+	for {
+		var p struct {
+			ImportPath string
+			Imports    []string
+			Deps       []string
+		}
+		if err := dec.Decode(&p); err == io.EOF {
+			break
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		seen++
+		rel := strings.TrimPrefix(p.ImportPath, module+"/")
+		for _, dep := range p.Deps {
+			direct := false
+			for _, imp := range p.Imports {
+				direct = direct || imp == dep
+			}
+			for _, bad := range forbidden[rel] {
+				if isStd(bad) && !direct {
+					continue
+				}
+				if dep == bad || strings.HasPrefix(dep, bad+"/") || (strings.HasSuffix(bad, "/") && strings.HasPrefix(dep, bad)) {
+					t.Errorf("%s depends on %s, which the layout forbids (STYLE.md)", rel, dep)
+				}
+			}
+		}
+	}
+	if seen != len(forbidden) {
+		t.Errorf("go list described %d packages, want %d", seen, len(forbidden))
+	}
+}
+
+// isStd says whether an import path is the standard library's (no dot in
+// its first element).
+func isStd(path string) bool {
+	first, _, _ := strings.Cut(path, "/")
+	return !strings.Contains(first, ".")
+}
