@@ -179,7 +179,6 @@ func NewClient(apiKey string, opts ...Option) (*Client, error) {
 	}
 	c := &Client{
 		key:         apiKey,
-		hc:          &http.Client{},
 		maxRetries:  defaultMaxRetries,
 		timeout:     defaultTimeout,
 		sleep:       sleepCtx,
@@ -195,6 +194,12 @@ func NewClient(apiKey string, opts ...Option) (*Client, error) {
 	}
 	if c.optErr != nil {
 		return nil, c.optErr
+	}
+	if c.hc == nil {
+		// Keep a connection per request in flight (the default keeps 2).
+		tr := http.DefaultTransport.(*http.Transport).Clone()
+		tr.MaxIdleConnsPerHost = max(c.concurrency, tr.MaxIdleConnsPerHost)
+		c.hc = &http.Client{Transport: tr}
 	}
 	c.kinstaHost = strings.EqualFold(c.base.Hostname(), "api.kinsta.com")
 	c.sem = make(chan struct{}, c.concurrency)

@@ -1,0 +1,292 @@
+//go:build unix
+
+package fetch
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/kinsta-report/kinsta-report/internal/peer"
+	"github.com/kinsta-report/kinsta-report/report"
+)
+
+// The contract test runs Prism (@stoplight/prism-cli 5.14.2) in mock mode on
+// Kinsta's own OpenAPI spec and drives every client method against it.
+// Prism rejects any request that breaks the spec (400 with the spec's own
+// error example, or 422), so every request must come back 2xx; the client
+// must decode each example answer or, where the example holds the literal
+// string "value" as a number, fail with an error that names the element.
+//
+// Prism is found as $PRISM_BIN, then prism on PATH, then the tools folder
+// below; the spec as $KINSTA_OPENAPI_SPEC, else by walking up from here to a
+// folder holding shared/kinsta-openapi. Missing either skips the test, or
+// fails it under KINSTA_REPORT_REQUIRE_PEERS=1.
+
+const (
+	prismFallback = "/opt/kr-tools/node/node_modules/.bin/prism"
+	specName      = "kinsta-api-1.87.0.swagger.json"
+)
+
+func findSpec(t *testing.T) string {
+	t.Helper()
+	if p := os.Getenv("KINSTA_OPENAPI_SPEC"); p != "" {
+		if _, err := os.Stat(p); err != nil {
+			peer.Missing(t, "KINSTA_OPENAPI_SPEC: %v", err)
+		}
+		return p
+	}
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for {
+		p := filepath.Join(dir, "shared", "kinsta-openapi", specName)
+		if _, err := os.Stat(p); err == nil {
+			return p
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			peer.Missing(t, "Kinsta's OpenAPI spec: no shared/kinsta-openapi/%s above the package and KINSTA_OPENAPI_SPEC unset", specName)
+			return ""
+		}
+		dir = parent
+	}
+}
+
+// exchange is one request Prism answered.
+type exchange struct {
+	path   string
+	status int
+	body   string
+}
+
+// recorder records every answer and can ask Prism for a given status
+// (Prefer: code=N) through the request context.
+type recorder struct {
+	base http.RoundTripper
+	mu   sync.Mutex
+	log  []exchange
+}
+
+type preferKey struct{}
+
+func (rc *recorder) RoundTrip(r *http.Request) (*http.Response, error) {
+	if code, ok := r.Context().Value(preferKey{}).(int); ok {
+		r = r.Clone(r.Context())
+		r.Header.Set("Prefer", "code="+strconv.Itoa(code))
+	}
+	resp, err := rc.base.RoundTrip(r)
+	if err != nil {
+		return nil, err
+	}
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	_ = resp.Body.Close()
+	resp.Body = io.NopCloser(bytes.NewReader(body))
+	rc.mu.Lock()
+	rc.log = append(rc.log, exchange{path: r.URL.Path + "?" + r.URL.RawQuery, status: resp.StatusCode, body: string(body)})
+	rc.mu.Unlock()
+	return resp, nil
+}
+
+func (rc *recorder) take() []exchange {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	out := rc.log
+	rc.log = nil
+	return out
+}
+
+// startPrism runs Prism on a free loopback port in its own process group
+// (killed at cleanup) and waits until it answers.
+func startPrism(t *testing.T, bin, spec string) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
+	_ = l.Close()
+
+	var out syncBuffer
+	cmd := exec.Command(bin, "mock", "-h", "127.0.0.1", "-p", port, spec)
+	cmd.Stdout, cmd.Stderr = &out, &out
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	if err := cmd.Start(); err != nil {
+		peer.Missing(t, "prism %s: %v", bin, err)
+		return ""
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	t.Cleanup(func() {
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) // the whole group
+		<-exited
+		if t.Failed() {
+			t.Logf("prism output (tail):\n%s", tail(out.String(), 3000))
+		}
+	})
+
+	base := "http://127.0.0.1:" + port
+	ctx, cancel := context.WithTimeout(t.Context(), 90*time.Second)
+	defer cancel()
+	tick := time.NewTicker(200 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, base+"/validate", nil)
+		req.Header.Set("Authorization", "Bearer probe")
+		if resp, err := http.DefaultClient.Do(req); err == nil {
+			_ = resp.Body.Close()
+			return base
+		}
+		select {
+		case err := <-exited:
+			exited <- err
+			t.Fatalf("prism exited before it was ready: %v\n%s", err, tail(out.String(), 3000))
+		case <-ctx.Done():
+			t.Fatalf("prism not ready after 90s\n%s", tail(out.String(), 3000))
+		case <-tick.C:
+		}
+	}
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
+
+func tail(s string, n int) string {
+	if len(s) > n {
+		return "…" + s[len(s)-n:]
+	}
+	return s
+}
+
+func TestContractPrism(t *testing.T) {
+	bin := peer.RequireAt(t, "prism", prismFallback)
+	spec := findSpec(t)
+	if bin == "" || spec == "" {
+		return
+	}
+	base := startPrism(t, bin, spec)
+
+	rec := &recorder{base: http.DefaultTransport}
+	c, err := NewClient(testKey, WithBaseURL(base), WithHTTPClient(&http.Client{Transport: rec}), WithMaxRetries(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := t.Context()
+	const id = "54fb80af-576c-4fdc-ba4f-b596c83f15a1" // Prism checks format: uuid
+	r := Range{Start: time.Date(2026, 11, 16, 0, 0, 0, 0, time.UTC), End: time.Date(2026, 11, 23, 0, 0, 0, 0, time.UTC), Interval: time.Hour}
+
+	// badElement is "" when the call must decode, else the element whose
+	// spec example is the string "value".
+	calls := []struct {
+		name       string
+		call       func() (any, error)
+		badElement string
+	}{
+		{"Validate", func() (any, error) { return c.Validate(ctx) }, ""},
+		{"Applications", func() (any, error) { return c.Applications(ctx, id) }, ""},
+		{"Application", func() (any, error) { return c.Application(ctx, id) }, ""},
+		{"Users", func() (any, error) { return c.Users(ctx, id) }, ""},
+		{"Bandwidth", func() (any, error) { return c.Bandwidth(ctx, id, r) }, "bandwidth[0].value"},
+		{"BuildTime", func() (any, error) { return c.BuildTime(ctx, id, r) }, ""},
+		{"RunTime", func() (any, error) { return c.RunTime(ctx, id, r) }, ""},
+		{"HTTPRequests", func() (any, error) { return c.HTTPRequests(ctx, id, r) }, "http_requests[0].value"},
+		{"ResponseTime avg", func() (any, error) { return c.ResponseTime(ctx, id, r, 0) }, ""},
+		{"ResponseTime p50", func() (any, error) { return c.ResponseTime(ctx, id, r, 50) }, ""},
+		{"ResponseTime p95", func() (any, error) { return c.ResponseTime(ctx, id, r, 95) }, ""},
+		{"SlowestRequests", func() (any, error) { return c.SlowestRequests(ctx, id, r, 5) }, ""},
+		{"SlowestRequests default limit", func() (any, error) { return c.SlowestRequests(ctx, id, r, 0) }, ""},
+		{"CPUUsage", func() (any, error) { return c.CPUUsage(ctx, id, r) }, "processes[0].metrics.cpu_usage[0].value"},
+		{"MemoryUsage", func() (any, error) { return c.MemoryUsage(ctx, id, r) }, "processes[0].metrics.memory_usage[0].value"},
+	}
+	for _, k := range report.AllMetrics() {
+		calls = append(calls, struct {
+			name       string
+			call       func() (any, error)
+			badElement string
+		}{"Metric " + string(k), func() (any, error) { return c.Metric(ctx, id, k, r, 10) }, "?"})
+	}
+	for _, tc := range calls {
+		got, err := tc.call()
+		exs := rec.take()
+		if len(exs) == 0 {
+			t.Errorf("%s: no request reached Prism (err %v)", tc.name, err)
+		}
+		for _, ex := range exs {
+			if ex.status < 200 || ex.status > 299 {
+				t.Errorf("%s: Prism answered %d to %s: %s", tc.name, ex.status, ex.path, tail(ex.body, 500))
+			}
+		}
+		switch {
+		case tc.badElement == "?": // Metric: decodes, or names an element holding "value"
+			if err != nil && !(errors.Is(err, ErrBadResponse) && strings.Contains(err.Error(), `].value "value": not a number`)) {
+				t.Errorf("%s: %v", tc.name, err)
+			}
+		case tc.badElement == "":
+			if err != nil {
+				t.Errorf("%s: %v", tc.name, err)
+			} else if fmt.Sprint(got) == "" {
+				t.Errorf("%s: empty result", tc.name)
+			}
+		default:
+			want := tc.badElement + ` "value": not a number`
+			if !errors.Is(err, ErrBadResponse) || !strings.Contains(err.Error(), want) {
+				t.Errorf("%s: err = %v, want ErrBadResponse naming %s", tc.name, err, want)
+			}
+		}
+		t.Logf("%s: %+v %v", tc.name, got, err)
+	}
+
+	// The spec's error answers map to the error classes.
+	for _, tc := range []struct {
+		code int
+		want error
+	}{{401, ErrUnauthorized}, {404, ErrNotFound}, {400, ErrBadRequest}, {500, ErrServer}} {
+		_, err := c.RunTime(context.WithValue(ctx, preferKey{}, tc.code), id, r)
+		rec.take()
+		var ae *APIError
+		if !errors.Is(err, tc.want) || !errors.As(err, &ae) || ae.Message == "" {
+			t.Errorf("Prefer code=%d: err = %v, want %v with the spec's message", tc.code, err, tc.want)
+		}
+	}
+
+	// Control: Prism does reject a request that breaks the spec, so the
+	// 2xx answers above mean something.
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, base+"/applications/"+id+"/metrics/bandwidth?interval_in_seconds=3600", nil)
+	req.Header.Set("Authorization", "Bearer "+testKey)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = resp.Body.Close()
+	if resp.StatusCode != 400 && resp.StatusCode != 422 {
+		t.Errorf("Prism answered %d to a request without timeframe_start/end, want 400 or 422", resp.StatusCode)
+	}
+}
