@@ -40,6 +40,7 @@ type seriesPlan struct {
 	cols   []seriesCol
 	blocks []seriesBlock
 	sc     scale
+	max    float64  // the largest absolute value, unscaled
 	top    []string // the rows above the header
 	header int
 }
@@ -137,7 +138,7 @@ func (b *book) planSeries(info report.MetricInfo) (*seriesPlan, error) {
 		}
 	}
 	uniqueLabels(pl.cols)
-	pl.sc = scaleFor(info.Unit, mx)
+	pl.sc, pl.max = scaleFor(info.Unit, mx), mx
 
 	what := "app"
 	if info.Kind == report.KindProcesses {
@@ -298,8 +299,7 @@ func (b *book) writeSeries(info report.MetricInfo) error {
 func (b *book) addChart(name string, pl *seriesPlan, blk seriesBlock) error {
 	cols, withData := chartCols(pl, blk)
 	p := blk.period
-	heading := fmt.Sprintf("%s (%s), %s: %s to %s", pl.info.Title, pl.sc.unit, p.Name,
-		p.Start.In(b.r.Location).Format("2006-01-02 15:04"), p.End.In(b.r.Location).Format("2006-01-02 15:04"))
+	heading := fmt.Sprintf("%s (%s), %s: %s", pl.info.Title, pl.sc.unit, p.Name, b.spanText(p.Start, p.End))
 	what := "apps"
 	if pl.info.Kind == report.KindProcesses {
 		what = "app processes"
@@ -317,19 +317,24 @@ func (b *book) addChart(name string, pl *seriesPlan, blk seriesBlock) error {
 	ch := &excelize.Chart{
 		Type: excelize.Line,
 		Title: excelize.ChartTitle{Paragraph: []excelize.RichTextRun{{
-			Text: heading, Font: &excelize.Font{Bold: true, Size: 14, Color: "1F3864"},
+			Text: heading, Font: &excelize.Font{Bold: true, Size: 13, Color: "1F3864"},
 		}}},
 		Legend:       excelize.ChartLegend{Position: "bottom"},
 		ShowBlanksAs: "gap",
 		XAxis: excelize.ChartAxis{
-			NumFmt: excelize.ChartNumFmt{CustomNumFmt: xfmt},
-			Font:   excelize.Font{Size: 9},
+			NumFmt:        excelize.ChartNumFmt{CustomNumFmt: xfmt},
+			Font:          excelize.Font{Size: 10, Color: "404040"},
+			// Excel honours the skip; LibreOffice ignores it but, with
+			// rotated labels, leaves out the ones that would overlap
+			// (unrotated, it breaks each label into a column of letters).
+			TickLabelSkip: labelSkip(p.Interval, len(blk.times)),
+			Alignment:     excelize.Alignment{TextRotation: -45},
 		},
 		YAxis: excelize.ChartAxis{
 			MajorGridLines: true,
-			NumFmt:         excelize.ChartNumFmt{CustomNumFmt: pl.sc.format},
-			Title:          excelize.ChartTitle{Paragraph: []excelize.RichTextRun{{Text: pl.sc.unit}}},
-			Font:           excelize.Font{Size: 9},
+			NumFmt:         excelize.ChartNumFmt{CustomNumFmt: axisFormat(pl.sc, pl.max)},
+			Title:          excelize.ChartTitle{Paragraph: []excelize.RichTextRun{{Text: pl.sc.unit, Font: &excelize.Font{Size: 10, Color: "404040"}}}},
+			Font:           excelize.Font{Size: 10, Color: "404040"},
 		},
 	}
 	first, last := blk.first, blk.last()
@@ -379,7 +384,6 @@ func (b *book) streamSeries(pl *seriesPlan) error {
 		freezeRow:  pl.header,
 		freezeCols: 2,
 		landscape:  true,
-		fitWidth:   ncols <= 12,
 		printTitle: pl.header,
 	})
 	if err != nil {
@@ -430,4 +434,29 @@ func (b *book) streamSeries(pl *seriesPlan) error {
 		return err
 	}
 	return sw.Flush()
+}
+
+// axisFormat is the number format of a chart's value axis: whole numbers
+// unless the values are small.
+func axisFormat(sc scale, maxAbs float64) string {
+	switch {
+	case sc.unit == "%":
+		return "0%"
+	case maxAbs/sc.div >= 10:
+		return "#,##0"
+	default:
+		return "#,##0.0"
+	}
+}
+
+// labelSkip is how many buckets apart the category labels of a chart are:
+// at most about 14 labels, on day boundaries for sub-daily buckets.
+func labelSkip(interval time.Duration, n int) int {
+	const labels = 14
+	if interval <= 0 || interval >= 24*time.Hour || (24*time.Hour)%interval != 0 {
+		return max(1, (n+labels-1)/labels)
+	}
+	perDay := int(24 * time.Hour / interval)
+	days := (n + perDay - 1) / perDay
+	return perDay * max(1, (days+labels-1)/labels)
 }

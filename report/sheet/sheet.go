@@ -229,10 +229,25 @@ type sheetOpts struct {
 	freezeRow  int     // rows frozen above the data (the header row)
 	freezeCols int     // columns frozen at the left
 	landscape  bool    // print landscape
-	fitWidth   bool    // print fitted to one page wide
 	printTitle int     // the header row repeated on every printed page (0: none)
-	colCount   int     // total columns (for print titles and widths)
-	headerRow  float64 // height of the header row (0: default)
+	extraWidth float64 // width of columns set after newSheet
+}
+
+// pageWidth is about how many characters of column width fit across an A4
+// landscape page when printing shrinks to fit (about 70 %).
+const pageWidth = 200
+
+// pagesWide is how many pages wide a sheet prints: fitted to as few pages
+// as keep the text readable, or not fitted at all for very wide sheets.
+func (o sheetOpts) pagesWide() int {
+	total := o.extraWidth + float64(o.restCols)*o.restWidth
+	for _, w := range o.widths {
+		total += w
+	}
+	if total > 3*pageWidth {
+		return 0
+	}
+	return max(1, int(math.Ceil(total/pageWidth)))
 }
 
 // newSheet creates (or, for the first, renames the default) worksheet and
@@ -246,7 +261,8 @@ func (b *book) newSheet(name string, o sheetOpts) (*excelize.StreamWriter, error
 	} else if _, err := b.f.NewSheet(name); err != nil {
 		return nil, err
 	}
-	if o.fitWidth {
+	pages := o.pagesWide()
+	if pages > 0 {
 		if err := b.f.SetSheetProps(name, &excelize.SheetPropsOptions{FitToPage: ptr(true)}); err != nil {
 			return nil, err
 		}
@@ -256,8 +272,8 @@ func (b *book) newSheet(name string, o sheetOpts) (*excelize.StreamWriter, error
 		orient = "landscape"
 	}
 	layout := &excelize.PageLayoutOptions{Orientation: &orient, Size: ptr(9)} // A4
-	if o.fitWidth {
-		layout.FitToWidth, layout.FitToHeight = ptr(1), ptr(0)
+	if pages > 0 {
+		layout.FitToWidth, layout.FitToHeight = ptr(pages), ptr(0)
 	}
 	if err := b.f.SetPageLayout(name, layout); err != nil {
 		return nil, err
@@ -275,7 +291,7 @@ func (b *book) newSheet(name string, o sheetOpts) (*excelize.StreamWriter, error
 	if o.printTitle > 0 {
 		if err := b.f.SetDefinedName(&excelize.DefinedName{
 			Name:     "_xlnm.Print_Titles",
-			RefersTo: fmt.Sprintf("%s!$%d:$%d", quoteSheet(name), o.printTitle, o.printTitle),
+			RefersTo: printTitles(name, o.printTitle, o.freezeCols),
 			Scope:    name,
 		}); err != nil {
 			return nil, err
@@ -316,6 +332,17 @@ func (b *book) newSheet(name string, o sheetOpts) (*excelize.StreamWriter, error
 		}
 	}
 	return sw, nil
+}
+
+// printTitles repeats the header row, and the frozen columns, on every
+// printed page.
+func printTitles(sheet string, row, cols int) string {
+	ref := fmt.Sprintf("%s!$%d:$%d", quoteSheet(sheet), row, row)
+	if cols > 0 {
+		last, _ := excelize.ColumnNumberToName(cols)
+		ref = fmt.Sprintf("%s!$A:$%s,%s", quoteSheet(sheet), last, ref)
+	}
+	return ref
 }
 
 // setColStyles applies the number-format styles, merging runs of equal
@@ -519,6 +546,23 @@ func (b *book) localText(t time.Time) string {
 	return lt.Format("Mon 2006-01-02 15:04") + " (UTC" + lt.Format("-07:00") + ")"
 }
 
+// spanText describes [start, end): "2026-11-16 to 2026-11-22" (the last
+// day included) when both are local midnights, else both instants.
+func (b *book) spanText(start, end time.Time) string {
+	ls, le := start.In(b.r.Location), end.In(b.r.Location)
+	midnight := func(t time.Time) bool {
+		return t.Hour() == 0 && t.Minute() == 0 && t.Second() == 0 && t.Nanosecond() == 0
+	}
+	if midnight(ls) && midnight(le) && le.After(ls) {
+		last := time.Date(le.Year(), le.Month(), le.Day()-1, 0, 0, 0, 0, b.r.Location)
+		if !last.After(ls) {
+			return ls.Format("2006-01-02")
+		}
+		return ls.Format("2006-01-02") + " to " + last.Format("2006-01-02")
+	}
+	return ls.Format("2006-01-02 15:04") + " to " + le.Format("2006-01-02 15:04")
+}
+
 func intervalText(d time.Duration) string {
 	switch {
 	case d <= 0:
@@ -561,11 +605,78 @@ func canonicalZip(w io.Writer, data []byte) error {
 	})
 	zw := zip.NewWriter(w)
 	for _, zf := range files {
+		if fix := partFix(zf.Name); fix != nil {
+			if err := copyFixed(zw, zf, fix); err != nil {
+				return err
+			}
+			continue
+		}
 		if err := zw.Copy(zf); err != nil {
 			return err
 		}
 	}
 	return zw.Close()
+}
+
+// chartsheetPage is the page setup of a chart sheet: A4 landscape with
+// small margins. excelize cannot set it (SetPageLayout takes worksheets
+// only), and without it a chart prints small on a portrait page.
+const chartsheetPage = `<pageMargins left="0.4" right="0.4" top="0.5" bottom="0.5" header="0.2" footer="0.2"/>` +
+	`<pageSetup paperSize="9" orientation="landscape"/>`
+
+// partFix returns the change a part of the package needs that excelize
+// cannot make, or nil:
+//
+//   - a chart sheet gets an A4 landscape page setup (before its drawing, the
+//     schema's order);
+//   - a chart's category axis is a text axis (auto="0"): with excelize's
+//     automatic axis, Excel and LibreOffice turn date categories into a date
+//     axis counted in days, which stacks every hourly bucket of a day on one
+//     spot; see fixCatAx.
+func partFix(name string) func(string) string {
+	switch {
+	case strings.HasPrefix(name, "xl/chartsheets/sheet") && strings.HasSuffix(name, ".xml"):
+		return func(s string) string {
+			if strings.Contains(s, "<pageSetup") {
+				return s
+			}
+			return strings.Replace(s, "<drawing ", chartsheetPage+"<drawing ", 1)
+		}
+	case strings.HasPrefix(name, "xl/charts/chart") && strings.HasSuffix(name, ".xml"):
+		return fixCatAx
+	}
+	return nil
+}
+
+// fixCatAx makes a chart's category axis a text axis: one slot per bucket.
+func fixCatAx(s string) string {
+	i := strings.Index(s, "<catAx>")
+	j := strings.Index(s, "</catAx>")
+	if i < 0 || j < i {
+		return s
+	}
+	ax := s[i:j]
+	ax = strings.Replace(ax, `<auto val="1"></auto>`, `<auto val="0"></auto>`, 1)
+	return s[:i] + ax + s[j:]
+}
+
+// copyFixed copies a part of the package, changed by fix.
+func copyFixed(zw *zip.Writer, zf *zip.File, fix func(string) string) error {
+	rc, err := zf.Open()
+	if err != nil {
+		return err
+	}
+	data, err := io.ReadAll(rc)
+	_ = rc.Close()
+	if err != nil {
+		return err
+	}
+	out, err := zw.CreateHeader(&zip.FileHeader{Name: zf.Name, Method: zip.Deflate})
+	if err != nil {
+		return err
+	}
+	_, err = io.WriteString(out, fix(string(data)))
+	return err
 }
 
 // rowHeight is the height of a header row whose texts wrap in columns about

@@ -307,8 +307,8 @@ func (b *book) writeSummary() error {
 		freezeRow:  header,
 		freezeCols: len(summaryLead),
 		landscape:  true,
-		fitWidth:   ncols <= 24,
 		printTitle: header,
+		extraWidth: 50 + 20 + 38,
 	})
 	if err != nil {
 		return err

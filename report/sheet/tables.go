@@ -57,7 +57,6 @@ func (b *book) writeTable(t table, rows func(emit func(cells ...any) error) erro
 		freezeRow:  header,
 		freezeCols: t.freeze,
 		landscape:  true,
-		fitWidth:   true,
 		printTitle: header,
 	})
 	if err != nil {
@@ -244,7 +243,6 @@ func (b *book) writeAbout() error {
 	sw, err := b.newSheet(b.sheetName("About"), sheetOpts{
 		widths:    []float64{24, 30, 30, 22, 40, 30},
 		landscape: true,
-		fitWidth:  true,
 	})
 	if err != nil {
 		return err
