@@ -322,8 +322,8 @@ func (b *book) addChart(name string, pl *seriesPlan, blk seriesBlock) error {
 		Legend:       excelize.ChartLegend{Position: "bottom"},
 		ShowBlanksAs: "gap",
 		XAxis: excelize.ChartAxis{
-			NumFmt:        excelize.ChartNumFmt{CustomNumFmt: xfmt},
-			Font:          excelize.Font{Size: 10, Color: "404040"},
+			NumFmt: excelize.ChartNumFmt{CustomNumFmt: xfmt},
+			Font:   excelize.Font{Size: 10, Color: "404040"},
 			// Excel honours the skip; LibreOffice ignores it but, with
 			// rotated labels, leaves out the ones that would overlap
 			// (unrotated, it breaks each label into a column of letters).
