@@ -1,0 +1,233 @@
+package chart
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/net/html"
+
+	"github.com/kinsta-report/kinsta-report/internal/peer"
+	"github.com/kinsta-report/kinsta-report/report"
+	"github.com/kinsta-report/kinsta-report/report/reporttest"
+)
+
+// dumpDOM loads the page from disk in headless Chromium with networking
+// off, lets it run for a few seconds of virtual time, and returns the DOM
+// as the page's own script left it.
+func dumpDOM(t *testing.T, chromium string, page []byte, fragment string) *html.Node {
+	t.Helper()
+	return dumpDOMSize(t, chromium, page, fragment, "1280,900")
+}
+
+func dumpDOMSize(t *testing.T, chromium string, page []byte, fragment, size string) *html.Node {
+	t.Helper()
+	dir := t.TempDir()
+	file := filepath.Join(dir, "report.html")
+	if err := os.WriteFile(file, page, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 120*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, chromium,
+		"--headless", "--no-sandbox", "--disable-gpu",
+		"--disable-background-networking", "--disable-component-update",
+		"--no-first-run", "--disable-sync", "--disable-extensions",
+		"--user-data-dir="+filepath.Join(dir, "profile"),
+		// No network: every host is unknown and the proxy is a closed port.
+		"--proxy-server=127.0.0.1:9", "--host-resolver-rules=MAP * ~NOTFOUND",
+		"--window-size="+size,
+		"--virtual-time-budget=10000",
+		"--dump-dom", "file://"+file+fragment)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	cmd.WaitDelay = 10 * time.Second
+	if err := cmd.Run(); err != nil {
+		peer.Missing(t, "chromium did not run: %v\n%s", err, tail(stderr.String()))
+		return nil
+	}
+	doc, err := html.Parse(&stdout)
+	if err != nil {
+		t.Fatalf("parse the dumped DOM: %v", err)
+	}
+	return doc
+}
+
+func tail(s string) string {
+	if len(s) > 2000 {
+		return "…" + s[len(s)-2000:]
+	}
+	return s
+}
+
+func attr(n *html.Node, key string) (string, bool) {
+	for _, a := range n.Attr {
+		if a.Key == key {
+			return a.Val, true
+		}
+	}
+	return "", false
+}
+
+func hasClass(n *html.Node, c string) bool {
+	v, _ := attr(n, "class")
+	return strings.Contains(" "+v+" ", " "+c+" ")
+}
+
+func find(n *html.Node, match func(*html.Node) bool) []*html.Node {
+	var out []*html.Node
+	var walk func(*html.Node)
+	walk = func(n *html.Node) {
+		if n.Type == html.ElementNode && match(n) {
+			out = append(out, n)
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			walk(c)
+		}
+	}
+	walk(n)
+	return out
+}
+
+func byTag(tag string) func(*html.Node) bool {
+	return func(n *html.Node) bool { return n.Data == tag }
+}
+
+// pageStatus is what the page's script wrote on <body>.
+type pageStatus struct {
+	total, rendered, errors int
+	errorText               string
+	pwned                   bool
+	containers              []*html.Node
+}
+
+func status(t *testing.T, doc *html.Node) pageStatus {
+	t.Helper()
+	bodies := find(doc, byTag("body"))
+	if len(bodies) != 1 {
+		t.Fatalf("dumped DOM has %d <body>", len(bodies))
+	}
+	b := bodies[0]
+	num := func(k string) int {
+		v, ok := attr(b, k)
+		if !ok {
+			t.Fatalf("<body> has no %s", k)
+		}
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			t.Fatalf("<body %s=%q>: %v", k, v, err)
+		}
+		return n
+	}
+	s := pageStatus{total: num("data-charts-total"), rendered: num("data-charts-rendered"), errors: num("data-errors")}
+	s.errorText, _ = attr(b, "data-error-text")
+	// Any element, not only <body>: the payloads set it on body, but a
+	// variant could land elsewhere.
+	s.pwned = len(find(doc, func(n *html.Node) bool { _, ok := attr(n, "data-pwned"); return ok })) > 0
+	s.containers = find(doc, func(n *html.Node) bool { return hasClass(n, "kr-chart") })
+	if _, ok := attr(b, "data-charts-ready"); !ok {
+		t.Error("the page's script did not finish (no data-charts-ready on <body>)")
+	}
+	return s
+}
+
+// checkDrawn checks that a chart container holds an ECharts SVG with a
+// drawn series: an axis is a short path, a line or bar series is long.
+func checkDrawn(t *testing.T, c *html.Node) {
+	t.Helper()
+	id, _ := attr(c, "id")
+	svgs := find(c, byTag("svg"))
+	if len(svgs) == 0 {
+		t.Errorf("chart %s: no <svg>", id)
+		return
+	}
+	longest := 0
+	paths := find(svgs[0], byTag("path"))
+	for _, p := range paths {
+		d, _ := attr(p, "d")
+		longest = max(longest, len(d))
+	}
+	if len(paths) < 3 || longest < 40 {
+		t.Errorf("chart %s looks blank: %d paths, longest d has %d bytes", id, len(paths), longest)
+	}
+}
+
+func TestChromiumRendersEveryChart(t *testing.T) {
+	chromium := peer.Require(t, "chromium")
+	tests := []struct {
+		name     string
+		r        report.Report
+		fragment string
+	}{
+		{"small", smallReport(t), ""},
+		// Tooltips open on every chart so the hostile process names go
+		// through ECharts' tooltip HTML too.
+		{"hostile", hostileReport(t), "#kr-tooltips"},
+		{"hourly", reporttest.Build(reporttest.Options{Apps: 2, Days: 30, Interval: time.Hour}), ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			doc := dumpDOM(t, chromium, render(t, tc.r), tc.fragment)
+			if doc == nil {
+				return
+			}
+			s := status(t, doc)
+			if s.pwned {
+				t.Error("a hostile payload ran: data-pwned is set")
+			}
+			if s.errors != 0 {
+				t.Errorf("%d script errors: %s", s.errors, s.errorText)
+			}
+			if s.total == 0 || len(s.containers) != s.total || s.rendered != s.total {
+				t.Errorf("charts: %d containers, %d in the data, %d rendered; want all equal and > 0", len(s.containers), s.total, s.rendered)
+			}
+			for _, c := range s.containers {
+				checkDrawn(t, c)
+			}
+		})
+	}
+}
+
+// Past eagerLimit charts the page draws what scrolls into view; before
+// printing (and with #render-all) it draws the rest.
+func TestChromiumLazyCharts(t *testing.T) {
+	chromium := peer.Require(t, "chromium")
+	r := reporttest.Build(reporttest.Options{Apps: 12, Days: 7})
+	page := render(t, r)
+
+	// A tall window: the summary of 12 apps fills the first 1,700 pixels,
+	// and the charts within a screen below the window draw at load.
+	doc := dumpDOMSize(t, chromium, page, "", "1280,1200")
+	if doc == nil {
+		return
+	}
+	s := status(t, doc)
+	if s.total <= eagerLimit {
+		t.Fatalf("test report has %d charts, want more than %d", s.total, eagerLimit)
+	}
+	if s.errors != 0 {
+		t.Errorf("%d script errors: %s", s.errors, s.errorText)
+	}
+	t.Logf("lazy page: %d of %d charts drawn at load", s.rendered, s.total)
+	if s.rendered == 0 || s.rendered >= s.total {
+		t.Errorf("lazy page rendered %d of %d charts at load, want some but not all", s.rendered, s.total)
+	}
+
+	doc = dumpDOM(t, chromium, page, "#render-all")
+	if doc == nil {
+		return
+	}
+	s = status(t, doc)
+	if s.rendered != s.total || s.errors != 0 {
+		t.Errorf("#render-all rendered %d of %d charts with %d errors: %s", s.rendered, s.total, s.errors, s.errorText)
+	}
+	for _, c := range s.containers {
+		checkDrawn(t, c)
+	}
+}

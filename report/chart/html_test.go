@@ -1,0 +1,348 @@
+package chart
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"html"
+	"io"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kinsta-report/kinsta-report/report"
+	"github.com/kinsta-report/kinsta-report/report/reporttest"
+	"github.com/kinsta-report/kinsta-report/templates"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+
+func TestWriteHTMLGolden(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		r    func(testing.TB) report.Report
+	}{
+		{"small", smallReport},
+		{"hostile", hostileReport},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			got := withoutECharts(t, render(t, tc.r(t)))
+			path := filepath.Join("testdata", tc.name+".golden.html")
+			if *update {
+				if err := os.WriteFile(path, got, 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			want, err := os.ReadFile(path)
+			if err != nil {
+				t.Fatalf("%v (run go test ./report/chart -run Golden -update)", err)
+			}
+			if !bytes.Equal(got, want) {
+				t.Errorf("page differs from %s (run with -update and review the diff):\n%s", path, firstDiff(got, want))
+			}
+		})
+	}
+}
+
+func firstDiff(got, want []byte) string {
+	g, w := strings.Split(string(got), "\n"), strings.Split(string(want), "\n")
+	for i := 0; i < max(len(g), len(w)); i++ {
+		var gl, wl string
+		if i < len(g) {
+			gl = g[i]
+		}
+		if i < len(w) {
+			wl = w[i]
+		}
+		if gl != wl {
+			return "line " + itoa(i+1) + ":\n got: " + clip(gl) + "\nwant: " + clip(wl)
+		}
+	}
+	return "(same lines)"
+}
+
+func clip(s string) string {
+	if len(s) > 300 {
+		return s[:300] + "…"
+	}
+	return s
+}
+
+func itoa(i int) string { return strings.TrimSpace(strings.Repeat(" ", 0) + fmtInt(i)) }
+
+func fmtInt(i int) string { return formatNumber(float64(i), 0) }
+
+func TestWriteHTMLDeterministic(t *testing.T) {
+	t.Parallel()
+	r := reporttest.Build(reporttest.Options{Apps: 5, Days: 3, Interval: time.Hour, WithPrevious: true, WithAlerts: true})
+	withChanges(&r)
+	a, b := render(t, r), render(t, r)
+	if !bytes.Equal(a, b) {
+		t.Fatal("two renders of the same report differ")
+	}
+}
+
+func TestWriteHTMLContent(t *testing.T) {
+	t.Parallel()
+	page := string(withoutECharts(t, render(t, smallReport(t))))
+	for _, want := range []string{
+		"<h1>weekly-ops</h1>",
+		"Europe/Berlin (UTC&#43;01:00)", // html/template escapes +
+		"2026-11-19 06:00 CET",          // generated at, in the report's zone
+		"Mon 16 Nov 2026 – Wed 18 Nov 2026",
+		"Alerts: 1 app crossed a threshold",
+		"300 ms (300ms)",
+		"⚠ missing",                         // the missing CPU of app 0 in the summary
+		"CPU usage is missing: kinsta: 500", // and at the app
+		`<div class="chg worse">`,           // P95 rose: worse, in colour and in words
+		`<span class="word">worse</span>`,   // not colour alone
+		`<span aria-hidden="true">▲</span>`, // and an arrow
+		"(was ",                             // the previous figure
+		`<div class="chg better"><span aria-hidden="true">▼</span> −12.5 % <span class="word">better</span>`,
+		`<span aria-hidden="true">▲</span> new <span class="prev">(was 0 B)</span>`,
+		"Slowest requests",                      // the table
+		"/api/orders",                           //
+		"Ada Lovelace",                          // the roster
+		"Requests to the Kinsta API</dt><dd>42", // API accounting
+		"1.5s",                                  // wait
+		"previous_month reaches back past Kinsta",
+		"previous_week: bandwidth is reported per day",
+		"Apache ECharts 5.6.0",
+		`id="c-p0-a1-response_time"`,
+		"@media print",
+		"@media (max-width:640px)",
+	} {
+		if !strings.Contains(page, want) {
+			t.Errorf("page lacks %q", want)
+		}
+	}
+	// Bandwidth is not "more is bad": its change is neutral, with no word.
+	if strings.Contains(page, "gravatar") || strings.Contains(page, "<img") {
+		t.Error("the page shows avatars: it must load no image")
+	}
+}
+
+// The page must load nothing: no src, no stylesheet link, no url(), no
+// @import, and (outside the ECharts script, whose licence comments name
+// apache.org) no http(s) URL at all.
+func TestWriteHTMLOffline(t *testing.T) {
+	t.Parallel()
+	page := withoutECharts(t, render(t, smallReport(t)))
+	for _, re := range []*regexp.Regexp{
+		regexp.MustCompile(`(?i)\bsrc\s*=`),
+		regexp.MustCompile(`(?i)<link\b`),
+		regexp.MustCompile(`(?i)url\(`),
+		regexp.MustCompile(`(?i)@import`),
+		regexp.MustCompile(`(?i)https?://`),
+		regexp.MustCompile(`(?i)<(img|iframe|object|embed|audio|video)\b`),
+	} {
+		if loc := re.FindIndex(page); loc != nil {
+			t.Errorf("page has %q: …%s…", re, page[max(0, loc[0]-60):min(len(page), loc[1]+60)])
+		}
+	}
+	// The embedded script must not end its <script> element early.
+	if strings.Contains(strings.ToLower(templates.EChartsJS), "</script") || strings.Contains(templates.EChartsJS, "<!--") {
+		t.Error("echarts.min.js contains </script or <!--")
+	}
+}
+
+// Every hostile string shows as text; none becomes markup or code.
+func TestWriteHTMLHostileNames(t *testing.T) {
+	t.Parallel()
+	page := string(render(t, hostileReport(t)))
+	own := string(withoutECharts(t, []byte(page)))
+
+	for _, h := range reporttest.Hostile[:3] {
+		esc := html.EscapeString(h)
+		if !strings.Contains(own, esc) {
+			t.Errorf("page does not show %q as escaped text %q", h, esc)
+		}
+	}
+	for _, bad := range []string{
+		`<script>document`,
+		`<img src=x`,
+		`onerror="document`,
+		`"__f__`,
+	} {
+		if strings.Contains(own, bad) {
+			i := strings.Index(own, bad)
+			t.Errorf("page has raw %q: …%s…", bad, own[max(0, i-80):min(len(own), i+80)])
+		}
+	}
+
+	// Exactly our four scripts: the error counter, ECharts, the data, ours.
+	ss := scripts([]byte(page))
+	if len(ss) != 4 {
+		t.Fatalf("page has %d <script> elements, want 4", len(ss))
+	}
+	if ss[1][1] != templates.EChartsJS {
+		t.Error("second script is not exactly echarts.min.js")
+	}
+	if ss[2][0] != `type="application/json" id="kr-data"` {
+		t.Fatalf("third script is %q, want the application/json data", ss[2][0])
+	}
+	data := ss[2][1]
+	if !json.Valid([]byte(data)) {
+		t.Fatal("chart data is not valid JSON")
+	}
+	if strings.ContainsAny(data, "<>&") || strings.Contains(data, "__f__") {
+		t.Error(`chart data has a raw <, >, & or "__f__"`)
+	}
+	// The data keeps the hostile process names, as JSON strings.
+	var raw struct {
+		Charts []struct {
+			Option struct {
+				Series []struct{ Name string }   `json:"series"`
+				YAxis  []struct{ Data []string } `json:"yAxis"`
+			} `json:"option"`
+		} `json:"charts"`
+	}
+	if err := json.Unmarshal([]byte(data), &raw); err != nil {
+		t.Fatal(err)
+	}
+	names := map[string]bool{}
+	for _, c := range raw.Charts {
+		for _, s := range c.Option.Series {
+			names[s.Name] = true
+		}
+		for _, y := range c.Option.YAxis {
+			for _, n := range y.Data {
+				names[n] = true
+			}
+		}
+	}
+	for _, h := range reporttest.Hostile[:3] {
+		if !names[h] {
+			t.Errorf("chart data lost the name %q", h)
+		}
+	}
+	// No script holds "__f__(" (go-echarts' renderer would unwrap it
+	// into code); in HTML text it is harmless.
+	for i, sc := range ss {
+		if strings.Contains(sc[1], "__f__") {
+			t.Errorf("script %d contains __f__", i)
+		}
+	}
+	// Our own scripts carry no data: they are the template's text.
+	for _, i := range []int{0, 3} {
+		for _, h := range reporttest.Hostile {
+			if strings.Contains(ss[i][1], h) || strings.Contains(ss[i][1], html.EscapeString(h)) {
+				t.Errorf("script %d contains report data %q", i, h)
+			}
+		}
+	}
+}
+
+func TestWriteHTMLDownsampled(t *testing.T) {
+	t.Parallel()
+	r := reporttest.Build(reporttest.Options{Apps: 1, Days: 30, Interval: time.Hour})
+	page := string(withoutECharts(t, render(t, r)))
+	if !strings.Contains(page, "Downsampled: 720 → 160 points (LTTB)") {
+		t.Error("page does not say that the hourly month is downsampled")
+	}
+	if !strings.Contains(page, "6 charts are downsampled") {
+		t.Error("About does not count the downsampled charts")
+	}
+	ss := scripts([]byte(page))
+	var d struct {
+		Periods []struct{ Labels []string } `json:"periods"`
+		Charts  []struct {
+			Option struct {
+				Series []struct {
+					Data json.RawMessage `json:"data"`
+				} `json:"series"`
+			} `json:"option"`
+		} `json:"charts"`
+	}
+	if err := json.Unmarshal([]byte(ss[2][1]), &d); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(d.Periods[0].Labels); n != 720 {
+		t.Errorf("period axis has %d labels, want 720", n)
+	}
+	for _, c := range d.Charts {
+		for _, s := range c.Option.Series {
+			var enc struct{ DX, Y []float64 }
+			if err := json.Unmarshal(s.Data, &enc); err != nil {
+				var plain []float64
+				if err := json.Unmarshal(s.Data, &plain); err != nil || len(plain) > MaxPoints {
+					t.Errorf("series data %.60s… is neither encoded nor short", s.Data)
+				}
+				continue
+			}
+			if len(enc.DX) != len(enc.Y) || len(enc.Y) > MaxPoints {
+				t.Errorf("encoded series has %d x and %d y, want equal and at most %d", len(enc.DX), len(enc.Y), MaxPoints)
+			}
+		}
+	}
+}
+
+func TestWriteHTMLEmptyReport(t *testing.T) {
+	t.Parallel()
+	var b bytes.Buffer
+	if err := WriteHTML(&b, report.Report{Name: "empty"}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), `data-charts-total="0"`) {
+		t.Error("empty report does not say it has no charts")
+	}
+}
+
+type failWriter struct{}
+
+func (failWriter) Write([]byte) (int, error) { return 0, io.ErrClosedPipe }
+
+func TestWriteHTMLWriteError(t *testing.T) {
+	t.Parallel()
+	if err := WriteHTML(failWriter{}, smallReport(t)); err == nil {
+		t.Fatal("WriteHTML to a failing writer returned no error")
+	}
+}
+
+// sizeBudget is the most bytes a 200-app, 30-day hourly report may take.
+// The ECharts script is 1.03 MB. The 1,400 charts carry 2,000 series of 720
+// hourly points; downsampled to 160 points (one per three pixels of a
+// 500-pixel plot), delta encoded and rounded to three digits that is about
+// 2.3 MB. The tables and sections are about 0.8 MB. 5 MB leaves a little
+// room and keeps the file well under the 10 MB mail limits of EMAIL.md
+// (base64 adds a third: 6.3 MB).
+const sizeBudget = 5_000_000
+
+func TestWriteHTMLSizeBudget(t *testing.T) {
+	if testing.Short() {
+		t.Skip("renders a 200-app, 30-day hourly report (skipped with -short)")
+	}
+	t.Parallel()
+	r := reporttest.Build(reporttest.Options{Apps: 200, Days: 30, Interval: time.Hour})
+	var c countWriter
+	if err := WriteHTML(&c, r); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("200 apps, 30 days hourly: %d bytes (budget %d; ECharts %d)", c.n, sizeBudget, len(templates.EChartsJS))
+	if c.n > sizeBudget {
+		t.Errorf("page is %d bytes, over the budget of %d", c.n, sizeBudget)
+	}
+}
+
+type countWriter struct{ n int }
+
+func (c *countWriter) Write(p []byte) (int, error) { c.n += len(p); return len(p), nil }
+
+func BenchmarkWriteHTML200Apps(b *testing.B) {
+	r := reporttest.Build(reporttest.Options{Apps: 200, Days: 30, Interval: time.Hour})
+	b.ReportAllocs()
+	for b.Loop() {
+		var c countWriter
+		if err := WriteHTML(&c, r); err != nil {
+			b.Fatal(err)
+		}
+		b.SetBytes(int64(c.n))
+	}
+}
