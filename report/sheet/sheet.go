@@ -27,6 +27,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -627,6 +628,8 @@ const chartsheetPage = `<pageMargins left="0.4" right="0.4" top="0.5" bottom="0.
 // partFix returns the change a part of the package needs that excelize
 // cannot make, or nil:
 //
+//   - the content types' Default elements are sorted (excelize writes them
+//     in map order);
 //   - a chart sheet gets an A4 landscape page setup (before its drawing, the
 //     schema's order);
 //   - a chart's category axis is a text axis (auto="0"): with excelize's
@@ -635,6 +638,8 @@ const chartsheetPage = `<pageMargins left="0.4" right="0.4" top="0.5" bottom="0.
 //     spot; see fixCatAx.
 func partFix(name string) func(string) string {
 	switch {
+	case name == "[Content_Types].xml":
+		return sortDefaults
 	case strings.HasPrefix(name, "xl/chartsheets/sheet") && strings.HasSuffix(name, ".xml"):
 		return func(s string) string {
 			if strings.Contains(s, "<pageSetup") {
@@ -646,6 +651,30 @@ func partFix(name string) func(string) string {
 		return fixCatAx
 	}
 	return nil
+}
+
+var defaultRE = regexp.MustCompile(`<Default [^>]*>(?:</Default>)?`)
+
+// sortDefaults sorts the Default elements of [Content_Types].xml in place.
+func sortDefaults(s string) string {
+	locs := defaultRE.FindAllStringIndex(s, -1)
+	if len(locs) < 2 {
+		return s
+	}
+	defs := make([]string, len(locs))
+	for i, l := range locs {
+		defs[i] = s[l[0]:l[1]]
+	}
+	slices.Sort(defs)
+	var b strings.Builder
+	prev := 0
+	for i, l := range locs {
+		b.WriteString(s[prev:l[0]])
+		b.WriteString(defs[i])
+		prev = l[1]
+	}
+	b.WriteString(s[prev:])
+	return b.String()
 }
 
 // fixCatAx makes a chart's category axis a text axis: one slot per bucket.

@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"flag"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -339,4 +340,289 @@ func assertChart(t testing.TB, f *excelize.File, sh, ref string) {
 		}
 	}
 	t.Errorf("no line chart refers to %s", ref)
+}
+
+// parts returns the package's parts by name.
+func parts(t testing.TB, data []byte) map[string]string {
+	t.Helper()
+	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]string{}
+	for _, zf := range zr.File {
+		rc, err := zf.Open()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var b bytes.Buffer
+		_, _ = b.ReadFrom(rc)
+		_ = rc.Close()
+		out[zf.Name] = b.String()
+	}
+	return out
+}
+
+// allCells returns every non-empty cell text of every worksheet, and fails
+// the test on any formula cell.
+func allCells(t testing.TB, f *excelize.File) map[string][]string {
+	t.Helper()
+	out := map[string][]string{}
+	for _, sh := range f.GetSheetList() {
+		rows, err := f.GetRows(sh)
+		if err != nil {
+			continue // a chart sheet
+		}
+		for ri, r := range rows {
+			for ci, v := range r {
+				if v == "" {
+					continue
+				}
+				out[sh] = append(out[sh], v)
+				if fm, _ := f.GetCellFormula(sh, cellName(ci+1, ri+1)); fm != "" {
+					t.Errorf("%s!%s holds the formula %q", sh, cellName(ci+1, ri+1), fm)
+				}
+			}
+		}
+	}
+	return out
+}
+
+func TestHostileNamesStayText(t *testing.T) {
+	t.Parallel()
+	r := reporttest.Build(reporttest.Options{Apps: len(reporttest.Hostile) + 1, HostileNames: true, WithAlerts: true})
+	f, data := render(t, "hostile", r)
+	for name, body := range parts(t, data) {
+		if strings.HasPrefix(name, "xl/worksheets/") && (strings.Contains(body, "<f>") || strings.Contains(body, "<f ")) {
+			t.Errorf("%s has a formula element", name)
+		}
+	}
+	cells := allCells(t, f)
+	wantIn := map[string][]string{
+		"Summary":          reporttest.Hostile,
+		"Bandwidth":        reporttest.Hostile,
+		"CPU usage":        {reporttest.Hostile[3] + " / web", reporttest.Hostile[4] + " / worker"},
+		"Slowest requests": {"/search?q=" + reporttest.Hostile[4], "/search?q=" + reporttest.Hostile[5], "/search?q=" + reporttest.Hostile[0]},
+		"Users":            {reporttest.Hostile[2]},
+		"Alerts":           {reporttest.Hostile[0]},
+	}
+	for sh, wants := range wantIn {
+		for _, w := range wants {
+			if !slices.Contains(cells[sh], w) {
+				t.Errorf("sheet %q does not show %q literally", sh, w)
+			}
+		}
+	}
+	// The chart names its series by reference to the header cells, never by
+	// the names themselves.
+	for name, body := range parts(t, data) {
+		if strings.HasPrefix(name, "xl/charts/") && strings.Contains(body, "HYPERLINK") {
+			t.Errorf("%s holds an app name", name)
+		}
+	}
+}
+
+func TestMissingData(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		metric report.MetricKey
+		cols   []string
+		sheet  string
+	}{
+		{report.Bandwidth, []string{"Bandwidth total (GB)", "Bandwidth peak (GB)"}, "Bandwidth"},
+		{report.MemoryUsage, []string{"Memory usage web average (MB)", "Memory usage worker peak (MB)"}, "Memory usage"},
+		{report.RunTime, []string{"Run time total (h)"}, "Run time"},
+		{report.SlowestRequests, nil, "Slowest requests"},
+	} {
+		t.Run(string(tc.metric), func(t *testing.T) {
+			t.Parallel()
+			r := reporttest.Build(reporttest.Options{MissingMetric: tc.metric})
+			f, _ := render(t, "missing-"+string(tc.metric), r)
+			reason := r.Periods[0].Apps[0].Missing[0].Error
+			hr, header := findRow(t, f, "Summary", "Period")
+			for _, c := range tc.cols {
+				if v, _ := f.GetCellValue("Summary", cellName(colOf(t, header, c), hr+1)); v != sheet.TextMissing {
+					t.Errorf("App 0 %s = %q, want %q", c, v, sheet.TextMissing)
+				}
+				if v, _ := f.GetCellValue("Summary", cellName(colOf(t, header, c), hr+2)); v == sheet.TextMissing || v == "" {
+					t.Errorf("App 1 %s = %q, want a number", c, v)
+				}
+			}
+			if v, _ := f.GetCellValue("Summary", cellName(colOf(t, header, "Missing data"), hr+1)); !strings.Contains(v, reason) {
+				t.Errorf("Missing data %q lacks the reason %q", v, reason)
+			}
+			cells := allCells(t, f)
+			if !slices.ContainsFunc(cells[tc.sheet], func(s string) bool { return strings.HasPrefix(s, "Missing in previous_week for 1 app(s)") }) {
+				t.Errorf("sheet %q does not say what is missing: %q", tc.sheet, cells[tc.sheet][:3])
+			}
+			if !slices.Contains(cells["About"], reason) {
+				t.Errorf("About does not give the reason")
+			}
+			if slices.ContainsFunc(cells["Summary"], func(s string) bool { return strings.Contains(s, "missing") }) &&
+				!slices.ContainsFunc(cells["Summary"], func(s string) bool { return strings.HasPrefix(s, "1 metric(s) could not be fetched") }) {
+				t.Errorf("the top of the Summary does not mention the missing metric")
+			}
+		})
+	}
+}
+
+func TestNoDataIsNotZero(t *testing.T) {
+	t.Parallel()
+	r := reporttest.Build(reporttest.Options{})
+	a := r.Periods[0].Apps[1]
+	a.Metrics[report.ResponseTimeP95].Points = nil
+	a.Metrics[report.ResponseTimeP95].Summary = report.Summary{}
+	f, _ := render(t, "nodata", r)
+	hr, header := findRow(t, f, "Summary", "Period")
+	if v, _ := f.GetCellValue("Summary", cellName(colOf(t, header, "Response time P95 peak (ms)"), hr+2)); v != sheet.TextNoData {
+		t.Errorf("nil figure shows %q, want %q", v, sheet.TextNoData)
+	}
+	hr, _ = findRow(t, f, "Response time P95", "Period")
+	if v, _ := f.GetCellValue("Response time P95", cellName(4, hr+1)); v != "" {
+		t.Errorf("a bucket without data shows %q, want an empty cell", v)
+	}
+}
+
+func TestChange(t *testing.T) {
+	t.Parallel()
+	r := reporttest.Build(reporttest.Options{WithPrevious: true})
+	report.CompareWithPrevious(&r)
+	f, _ := render(t, "change", r)
+	hr, header := findRow(t, f, "Summary", "Period")
+	a := r.Periods[0].Apps[2]
+	s := a.Metrics[report.Bandwidth].Summary
+	rn := hr + 3
+	if got := number(t, f, "Summary", colOf(t, header, "Bandwidth total, previous (GB)"), rn); !near(got, *s.Change.Previous.Total/1e9) {
+		t.Errorf("previous %v, want %v", got, *s.Change.Previous.Total/1e9)
+	}
+	c := colOf(t, header, "Bandwidth total, change")
+	if got := number(t, f, "Summary", c, rn); !near(got, *s.Change.Percent.Total/100) {
+		t.Errorf("change %v, want %v", got, *s.Change.Percent.Total/100)
+	}
+	if got := numFmt(t, f, "Summary", c, rn); got != "+0.0%;-0.0%;0.0%" {
+		t.Errorf("change format %q", got)
+	}
+	if v, _ := f.GetCellValue("Summary", cellName(c, rn)); v != "+25.0%" {
+		t.Errorf("change shows %q, want +25.0%%", v)
+	}
+	cpu := a.Metrics[report.CPUUsage].Processes[0].Summary
+	if got := number(t, f, "Summary", colOf(t, header, "CPU usage web peak, change"), rn); !near(got, *cpu.Change.Percent.Peak/100) {
+		t.Errorf("cpu change %v, want %v", got, *cpu.Change.Percent.Peak/100)
+	}
+	// The header order: figure, previous, change.
+	i := slices.Index(header, "Bandwidth total (GB)")
+	if i < 0 || header[i+1] != "Bandwidth total, previous (GB)" || header[i+2] != "Bandwidth total, change" {
+		t.Errorf("columns around bandwidth total: %q", header[i:i+3])
+	}
+}
+
+func TestAlerts(t *testing.T) {
+	t.Parallel()
+	r := reporttest.Build(reporttest.Options{WithAlerts: true})
+	r.Alerts = append(r.Alerts, report.Alert{
+		App: "App 1", AppID: r.Periods[0].Apps[1].ID, Period: "previous_week", Metric: report.Bandwidth, On: "any_bucket",
+		Time: r.Periods[0].Start.Add(48 * time.Hour), HasTime: true, Value: 3.2e9, Limit: 3e9, Unit: report.UnitBytes, Threshold: "3GB",
+	})
+	f, _ := render(t, "alerts", r)
+	if got := f.GetSheetList()[1]; got != "Alerts" {
+		t.Errorf("second sheet %q, want Alerts", got)
+	}
+	hr, header := findRow(t, f, "Alerts", "App")
+	want := []string{"App", "Period", "Metric", "Process", "On", "Bucket start", "Value", "Limit", "Unit"}
+	if !slices.Equal(header[:len(want)], want) {
+		t.Errorf("alerts header %q", header)
+	}
+	a := r.Alerts[0]
+	if got := number(t, f, "Alerts", 7, hr+1); !near(got, a.Value) {
+		t.Errorf("value %v, want %v", got, a.Value)
+	}
+	if got := number(t, f, "Alerts", 8, hr+1); got != 300 {
+		t.Errorf("limit %v, want 300", got)
+	}
+	if v, _ := f.GetCellValue("Alerts", cellName(3, hr+1)); v != "P95 response time" {
+		t.Errorf("metric %q", v)
+	}
+	if v, _ := f.GetCellValue("Alerts", cellName(6, hr+2)); v != "2026-11-18 00:00" {
+		t.Errorf("bucket start %q, want 2026-11-18 00:00", v)
+	}
+	if v, _ := f.GetCellValue("Alerts", cellName(10, hr+2)); v != "3.2 GB" {
+		t.Errorf("readable value %q", v)
+	}
+}
+
+func TestDeterministic(t *testing.T) {
+	t.Parallel()
+	r := reporttest.Build(reporttest.Options{WithPrevious: true, WithAlerts: true, MissingMetric: report.CPUUsage, Interval: time.Hour, Days: 2})
+	report.CompareWithPrevious(&r)
+	var first []byte
+	for i := range 3 {
+		var buf bytes.Buffer
+		if err := sheet.Write(&buf, r); err != nil {
+			t.Fatal(err)
+		}
+		if i == 0 {
+			first = buf.Bytes()
+		} else if !bytes.Equal(first, buf.Bytes()) {
+			t.Fatalf("write %d differs from the first", i+1)
+		}
+	}
+}
+
+// twoPeriods is a report with a daily and an hourly period; the second has
+// a name that is no valid sheet name.
+func twoPeriods(t testing.TB, second string) report.Report {
+	t.Helper()
+	loc := berlin(t)
+	r := reporttest.Build(reporttest.Options{Location: loc, Days: 7})
+	h := reporttest.Build(reporttest.Options{Location: loc, Days: 2, Interval: time.Hour, Apps: 4,
+		Start: time.Date(2026, 11, 21, 0, 0, 0, 0, loc)})
+	p := h.Periods[0]
+	p.Name = second
+	r.Periods = append(r.Periods, p)
+	return r
+}
+
+func TestPeriods(t *testing.T) {
+	t.Parallel()
+	const odd = `it's/a:very*long?[period]\name that goes on`
+	r := twoPeriods(t, odd)
+	f, data := render(t, "periods", r)
+	names := f.GetSheetList()
+	seen := map[string]bool{}
+	for _, n := range names {
+		if len([]rune(n)) > 31 || strings.ContainsAny(n, `[]:*?/\`) || strings.HasPrefix(n, "'") || strings.HasSuffix(n, "'") {
+			t.Errorf("bad sheet name %q", n)
+		}
+		if seen[strings.ToLower(n)] {
+			t.Errorf("sheet name %q twice", n)
+		}
+		seen[strings.ToLower(n)] = true
+	}
+	if !slices.Contains(names, "Bandwidth – previous_week") {
+		t.Errorf("no chart sheet for the first period: %q", names)
+	}
+	// One data sheet per metric: the daily block, then the hourly one.
+	hr, header := findRow(t, f, "Bandwidth", "Period")
+	if len(header) != 2+4 {
+		t.Errorf("header %q, want a column per app of either period", header)
+	}
+	if v, _ := f.GetCellValue("Bandwidth", cellName(1, hr+8)); v != odd {
+		t.Errorf("row after the daily block: period %q", v)
+	}
+	if v, _ := f.GetCellValue("Bandwidth", cellName(2, hr+7)); v != "2026-11-22 Sun" {
+		t.Errorf("last daily bucket shows %q", v)
+	}
+	if v, _ := f.GetCellValue("Bandwidth", cellName(2, hr+9)); v != "2026-11-21 01:00" {
+		t.Errorf("second hourly bucket shows %q", v)
+	}
+	if v, _ := f.GetCellValue("Bandwidth", cellName(6, hr+1)); v != "" {
+		t.Errorf("App 3 is not in the first period, but shows %q", v)
+	}
+	want := r.Periods[1].Apps[3].Metrics[report.Bandwidth].Points[1].Value / 1e9
+	if got := number(t, f, "Bandwidth", 6, hr+9); !near(got, want) {
+		t.Errorf("App 3 second hour %v, want %v", got, want)
+	}
+	// The chart of the odd period refers to its own rows of the data sheet.
+	assertChart(t, f, names[2], fmt.Sprintf("'Bandwidth'!$B$%d:$B$%d", hr+8, hr+7+48))
+	_ = data
 }
