@@ -39,9 +39,9 @@ const (
 	// (with RetryAfter set) instead of a stalled run.
 	maxRetryAfter = 5 * time.Minute
 
-	maxBody      = 32 << 20 // a 2xx body larger than this is an error
-	maxErrorBody = 64 << 10 // what we read of an error body
-	maxDrain     = 256 << 10
+	defaultMaxBody = 32 << 20 // a 2xx body larger than this is an error
+	maxErrorBody   = 64 << 10 // what we read of an error body
+	maxDrain       = 256 << 10
 )
 
 // Client talks to the Kinsta API. It is safe for concurrent use; make one
@@ -63,6 +63,7 @@ type Client struct {
 	rate        float64
 	optErr      error
 	pace        *pacer
+	maxBody     int64
 
 	mu    sync.Mutex
 	stats report.APIStats
@@ -187,6 +188,7 @@ func NewClient(apiKey string, opts ...Option) (*Client, error) {
 		log:         slog.New(slog.DiscardHandler),
 		userAgent:   defaultUserAgent,
 		concurrency: defaultConcurrency,
+		maxBody:     defaultMaxBody,
 	}
 	WithBaseURL(DefaultBaseURL)(c)
 	for _, o := range opts {
@@ -299,22 +301,26 @@ func (c *Client) get(ctx context.Context, apiPath string, q url.Values) (answer,
 		if apiErr == nil {
 			return ans, nil
 		}
-		retryable := errors.Is(apiErr.Err, ErrRateLimited) || errors.Is(apiErr.Err, ErrServer) || errors.Is(apiErr.Err, ErrTimeout)
-		if !retryable || attempt >= c.maxRetries || apiErr.RetryAfter > maxRetryAfter {
-			return answer{}, apiErr
-		}
 		d := c.backoff(attempt)
 		if apiErr.RetryAfter > 0 {
 			d = apiErr.RetryAfter
+		}
+		limited := errors.Is(apiErr.Err, ErrRateLimited)
+		if limited {
+			// Everyone waits, and the rate goes down: no retry storm
+			// (even when this request gives up).
+			c.pace.penalize(c.now(), min(d, maxRetryAfter))
+		}
+		retryable := limited || errors.Is(apiErr.Err, ErrServer) || errors.Is(apiErr.Err, ErrTimeout)
+		if !retryable || attempt >= c.maxRetries || apiErr.RetryAfter > maxRetryAfter {
+			return answer{}, apiErr
 		}
 		if dl, ok := ctx.Deadline(); ok && time.Until(dl) < d {
 			return answer{}, apiErr // the context would end before the retry
 		}
 		c.log.DebugContext(ctx, "kinsta retry", "method", http.MethodGet, "path", apiPath, "status", apiErr.Status, "wait", d, "attempt", attempt+1)
-		if errors.Is(apiErr.Err, ErrRateLimited) {
-			// Everyone waits, and the rate goes down: no retry storm.
-			c.pace.penalize(c.now(), d)
-			d = 0
+		if limited {
+			d = 0 // the pacer holds the retry until the pause ends
 		}
 		if err := c.wait(ctx, d); err != nil {
 			return answer{}, fmt.Errorf("%w (waiting to retry after %s)", err, apiErr.Error())
@@ -345,9 +351,9 @@ func (c *Client) try(ctx context.Context, u *url.URL, apiPath string, attempt in
 	c.pace.observe(now, resp.Header)
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
 		c.pace.success()
-		if len(body) > maxBody {
+		if int64(len(body)) > c.maxBody {
 			return answer{}, &APIError{Method: http.MethodGet, Path: apiPath, Status: resp.StatusCode, Err: ErrBadResponse,
-				Message: fmt.Sprintf("body larger than %d bytes", maxBody)}, nil
+				Message: fmt.Sprintf("body larger than %d bytes", c.maxBody)}, nil
 		}
 		return answer{status: resp.StatusCode, body: body}, nil, nil
 	}
@@ -403,7 +409,7 @@ func (c *Client) send(ctx context.Context, u *url.URL, apiPath string, attempt i
 	resp, err := c.hc.Do(req)
 	var body []byte
 	if err == nil {
-		limit := int64(maxBody + 1)
+		limit := c.maxBody + 1
 		if resp.StatusCode < 200 || resp.StatusCode > 299 {
 			limit = maxErrorBody
 		}

@@ -382,8 +382,9 @@ func TestNetworkErrorNotRetried(t *testing.T) {
 
 func TestBodyTooLarge(t *testing.T) {
 	t.Parallel()
-	big := `{"app":{"id":"x","pad":"` + strings.Repeat("a", maxBody) + `"}}`
+	big := `{"app":{"id":"x","pad":"` + strings.Repeat("a", 4096) + `"}}`
 	c, _ := newTestClient(t, mount(t, respond(200, big)))
+	c.maxBody = 1024
 	_, err := c.Bandwidth(t.Context(), appID, testRange)
 	if !errors.Is(err, ErrBadResponse) || !strings.Contains(err.Error(), "larger than") {
 		t.Errorf("err = %v", err)
