@@ -129,8 +129,9 @@ type chartView struct {
 	ID, Title, Desc string
 	// Note says when the chart is downsampled.
 	Note string
-	// Tall charts have more room (many processes).
-	Tall bool
+	// Size is a CSS class for the chart's height: "tall" for many series,
+	// "rows1" or "rows2" for a bar chart of one or a few processes.
+	Size string
 }
 
 type runView struct{ Process, Plan, Start, End, Duration string }
@@ -281,7 +282,7 @@ func buildPeriod(pi int, per report.Period, metrics []report.MetricKey, loc *tim
 
 	grid := newBucketGrid(per, loc)
 	pv.Buckets = len(grid.labels)
-	axis := periodAxis{Labels: grid.labels}
+	axis := periodAxis{Labels: grid.labels, DayStarts: grid.dayStarts}
 	var specs []chartSpec
 	downsampled := 0
 	for ai, a := range per.Apps {

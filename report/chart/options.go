@@ -67,7 +67,12 @@ type pageData struct {
 }
 
 type periodAxis struct {
+	// Labels name every bucket ("16 Nov 14:00"); the tooltip shows them.
 	Labels []string `json:"labels"`
+	// DayStarts, for sub-daily buckets, are the indices of the first bucket
+	// of each local day: the axis shows only those, as dates, instead of
+	// whichever hours fit.
+	DayStarts []int `json:"dayStarts,omitempty"`
 }
 
 // eagerLimit is the most charts rendered at load: a 200-app report has 1,400

@@ -13,8 +13,9 @@ import (
 // bucketGrid is a period's category axis: one entry per bucket from Start
 // to End, plus any point time off that grid (so no point is dropped).
 type bucketGrid struct {
-	labels []string
-	index  map[int64]int // UnixNano of a bucket start -> position
+	labels    []string
+	dayStarts []int         // sub-daily grids: the first bucket of each local day
+	index     map[int64]int // UnixNano of a bucket start -> position
 }
 
 func newBucketGrid(per report.Period, loc *time.Location) bucketGrid {
@@ -62,9 +63,16 @@ func newBucketGrid(per report.Period, loc *time.Location) bucketGrid {
 		slices.SortStableFunc(times, func(a, b time.Time) int { return a.Compare(b) })
 	}
 	g := bucketGrid{labels: make([]string, len(times)), index: make(map[int64]int, len(times))}
+	var lastDay time.Time
 	for i, t := range times {
 		g.labels[i] = bucketLabel(t, per.Interval, loc)
 		g.index[t.UnixNano()] = i
+		if per.Interval < 24*time.Hour {
+			if d := report.LocalMidnight(t, loc); i == 0 || !d.Equal(lastDay) {
+				g.dayStarts = append(g.dayStarts, i)
+				lastDay = d
+			}
+		}
 	}
 	return g
 }
@@ -148,7 +156,9 @@ func appCharts(pi, ai int, a report.App, metrics []report.MetricKey, g bucketGri
 		spec, down := tc.build()
 		specs = append(specs, spec)
 		v.ID = spec.ID
-		v.Tall = len(series) > 3
+		if len(series) > 3 {
+			v.Size = "tall"
+		}
 		v.Desc = title + ", " + label + ", " + unitLabel
 		if down {
 			downsampled++
@@ -200,6 +210,12 @@ func appCharts(pi, ai int, a report.App, metrics []report.MetricKey, g bucketGri
 			specs = append(specs, spec)
 			v.ID = spec.ID
 			v.Desc = "Run time per process, " + label + ", " + unitLabel
+			switch {
+			case len(procs) <= 2:
+				v.Size = "rows1"
+			case len(procs) <= 5:
+				v.Size = "rows2"
+			}
 		}
 		views = append(views, v)
 	}
