@@ -224,8 +224,9 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 	}
 }
 
-// Stats returns the accounting so far: tries sent, retries, 429 answers and
-// the time spent waiting (pacing and backoff).
+// Stats returns the accounting so far: tries sent (retries included),
+// retries, 429 answers, and the time requests spent waiting for pacing and
+// backoff, summed over requests (waits that overlap add up).
 func (c *Client) Stats() report.APIStats {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -338,7 +339,7 @@ func (c *Client) try(ctx context.Context, u *url.URL, apiPath string, attempt in
 		return answer{}, nil, ctx.Err()
 	}
 	release := func() { <-c.sem }
-	if err := c.paced(ctx); err != nil {
+	if err := c.paced(ctx, apiPath); err != nil {
 		release()
 		return answer{}, nil, err
 	}
@@ -375,11 +376,14 @@ func (c *Client) try(ctx context.Context, u *url.URL, apiPath string, attempt in
 
 // paced waits for the pacer's slot; a pause that begins while we wait
 // (another request got a 429) is waited for too.
-func (c *Client) paced(ctx context.Context) error {
+func (c *Client) paced(ctx context.Context, apiPath string) error {
 	for range 100 {
 		d := c.pace.reserve(c.now())
 		if d <= 0 {
 			return ctx.Err()
+		}
+		if d >= time.Second {
+			c.log.DebugContext(ctx, "kinsta rate wait", "method", http.MethodGet, "path", apiPath, "wait", d)
 		}
 		if err := c.wait(ctx, d); err != nil {
 			return err

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"reflect"
 	"strconv"
@@ -364,6 +365,28 @@ func TestMetricByKey(t *testing.T) {
 	}
 	if _, err := c.Metric(t.Context(), appID, "nope", testRange, 0); err == nil {
 		t.Error("unknown metric key: no error")
+	}
+}
+
+// Ids are escaped as one path segment: no path or query injection.
+func TestIDsAreEscaped(t *testing.T) {
+	t.Parallel()
+	var uri string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		uri = r.RequestURI
+		respond(200, `{"app":{"id":"x"}}`)(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	c, _ := newTestClient(t, srv)
+	if _, err := c.Application(t.Context(), "a/../b?c=d#e f"); err != nil {
+		t.Fatal(err)
+	}
+	if want := "/v2/applications/a%2F..%2Fb%3Fc=d%23e%20f"; uri != want {
+		t.Errorf("request URI %q, want %q", uri, want)
+	}
+	_, _ = c.Users(t.Context(), "c 1") // the body is no roster; only the URI matters here
+	if uri != "/v2/company/c%201/users" {
+		t.Errorf("request URI %q", uri)
 	}
 }
 
