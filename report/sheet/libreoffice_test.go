@@ -1,0 +1,188 @@
+package sheet_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"math"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kinsta-report/kinsta-report/internal/peer"
+	"github.com/kinsta-report/kinsta-report/report"
+	"github.com/kinsta-report/kinsta-report/report/reporttest"
+	"github.com/kinsta-report/kinsta-report/report/sheet"
+)
+
+// csvFilter exports every sheet (the last token, -1) as UTF-8 CSV with the
+// cells as shown (formatted).
+const csvFilter = "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,-1"
+
+// TestLibreOffice opens the workbook in LibreOffice, exports every sheet as
+// CSV and finds the expected values there, as shown: hostile names as text,
+// numbers in their formats, dates in the report's zone, missing data marked.
+func TestLibreOffice(t *testing.T) {
+	soffice := peer.Require(t, "soffice")
+	t.Parallel()
+	loc := berlin(t)
+	r := reporttest.Build(reporttest.Options{
+		Apps: len(reporttest.Hostile) + 1, Days: 2, Interval: time.Hour, Location: loc,
+		HostileNames: true, MissingMetric: report.MemoryUsage, WithPrevious: true, WithAlerts: true,
+	})
+	report.CompareWithPrevious(&r)
+
+	dir := t.TempDir()
+	var buf bytes.Buffer
+	if err := sheet.Write(&buf, r); err != nil {
+		t.Fatal(err)
+	}
+	xlsx := filepath.Join(dir, "book.xlsx")
+	if err := os.WriteFile(xlsx, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	home, out := filepath.Join(dir, "home"), filepath.Join(dir, "csv")
+	for _, d := range []string{home, out} {
+		if err := os.Mkdir(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, soffice, "--headless", "--norestore",
+		"-env:UserInstallation=file://"+filepath.ToSlash(filepath.Join(home, "profile")),
+		"--convert-to", csvFilter, "--outdir", out, xlsx)
+	cmd.Env = append(os.Environ(), "HOME="+home)
+	cmd.WaitDelay = 10 * time.Second
+	if msg, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("soffice: %v\n%s", err, msg)
+	}
+	read := func(sh string) [][]string {
+		t.Helper()
+		data, err := os.ReadFile(filepath.Join(out, "book-"+sh+".csv"))
+		if err != nil {
+			entries, _ := os.ReadDir(out)
+			var names []string
+			for _, e := range entries {
+				names = append(names, e.Name())
+			}
+			t.Fatalf("no CSV of sheet %q: %v (have %q)", sh, err, names)
+		}
+		cr := csv.NewReader(bytes.NewReader(data))
+		cr.FieldsPerRecord = -1
+		rows, err := cr.ReadAll()
+		if err != nil {
+			t.Fatalf("CSV of %q: %v", sh, err)
+		}
+		return rows
+	}
+	find := func(rows [][]string, first string) (int, []string) {
+		t.Helper()
+		for i, r := range rows {
+			if len(r) > 0 && r[0] == first {
+				return i, r
+			}
+		}
+		t.Fatalf("no row starts with %q", first)
+		return 0, nil
+	}
+	col := func(header []string, name string) int {
+		t.Helper()
+		i := slices.Index(header, name)
+		if i < 0 {
+			t.Fatalf("no column %q in %q", name, header)
+		}
+		return i
+	}
+
+	// Summary: every app by its literal name, figures as formatted.
+	rows := read("Summary")
+	hi, header := find(rows, "Period")
+	p := r.Periods[0]
+	for i, a := range p.Apps {
+		row := rows[hi+1+i]
+		if row[1] != a.Label() {
+			t.Errorf("Summary row %d app %q, want %q", i, row[1], a.Label())
+		}
+	}
+	a1 := p.Apps[1]
+	row := rows[hi+2]
+	for _, c := range []struct {
+		col  string
+		want float64
+	}{
+		{"Bandwidth total (GB)", *a1.Metrics[report.Bandwidth].Summary.Total / 1e9},
+		{"CPU usage web average (%)", *a1.Metrics[report.CPUUsage].Processes[0].Summary.Average / 100},
+		{"Bandwidth total, change", 0.25},
+	} {
+		if got := csvNum(t, row[col(header, c.col)]); !nearCSV(got, c.want) {
+			t.Errorf("Summary %s = %v, want %v", c.col, got, c.want)
+		}
+	}
+	if got := rows[hi+1][col(header, "Memory usage web average (MB)")]; got != sheet.TextMissing {
+		t.Errorf("Summary missing memory shows %q", got)
+	}
+	if !strings.Contains(rows[hi+1][col(header, "Missing data")], "500 Internal Server Error") {
+		t.Errorf("Summary missing reason %q", rows[hi+1][col(header, "Missing data")])
+	}
+
+	// A series sheet: local wall-clock bucket starts and values.
+	rows = read("Bandwidth")
+	hi, header = find(rows, "Period")
+	if !slices.Equal(header[2:4], []string{reporttest.Hostile[0], reporttest.Hostile[1]}) {
+		t.Errorf("Bandwidth header %q", header)
+	}
+	pts := a1.Metrics[report.Bandwidth].Points
+	for _, k := range []int{0, 5, 47} {
+		row := rows[hi+1+k]
+		if want := pts[k].Time.In(loc).Format("2006-01-02 15:04:05"); row[1] != want {
+			t.Errorf("Bandwidth row %d bucket %q, want %q", k, row[1], want)
+		}
+		if got, want := csvNum(t, row[3]), pts[k].Value/1e9; !nearCSV(got, want) {
+			t.Errorf("Bandwidth row %d value %v, want %v", k, got, want)
+		}
+	}
+
+	// Slowest requests, users and alerts keep their strings.
+	rows = read("Slowest requests")
+	hi, _ = find(rows, "Period")
+	if got := rows[hi+1][3]; got != "/search?q="+reporttest.Hostile[1] {
+		t.Errorf("slowest path %q", got)
+	}
+	rows = read("Users")
+	if _, row := find(rows, reporttest.Hostile[2]); row[1] != "evil@example.com" {
+		t.Errorf("user row %q", row)
+	}
+	rows = read("Alerts")
+	if _, row := find(rows, reporttest.Hostile[0]); row[2] != "P95 response time" || csvNum(t, row[7]) != 300 {
+		t.Errorf("alert row %q", row)
+	}
+	rows = read("About")
+	if _, row := find(rows, "Time zone"); row[1] != "Europe/Berlin" {
+		t.Errorf("About time zone %q", row)
+	}
+}
+
+// csvNum parses a number of the CSV export (the filter writes raw values,
+// not as shown, but keeps a percent format's "%").
+func csvNum(t testing.TB, s string) float64 {
+	t.Helper()
+	div := 1.0
+	if strings.HasSuffix(s, "%") {
+		s, div = strings.TrimSuffix(s, "%"), 100
+	}
+	v, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		t.Fatalf("CSV cell %q is not a number", s)
+	}
+	return v / div
+}
+
+// nearCSV compares with the precision LibreOffice exports (about 15
+// significant digits, fewer decimals for large numbers).
+func nearCSV(a, b float64) bool { return math.Abs(a-b) <= 1e-9*math.Max(1, math.Abs(b)) }
