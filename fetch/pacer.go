@@ -23,12 +23,14 @@ type pacer struct {
 	next       time.Time     // earliest start of the next request
 	pauseUntil time.Time     // no request starts before this
 	calmAfter  time.Time     // 429s before this belong to the last slowdown
-	edge       int64         // x-ratelimit-remaining at or below this spreads the rest
+	edge       int64         // x-ratelimit-remaining below this spreads the rest
+	spread     time.Duration // spacing of the rest of a rate window...
+	spreadEnd  time.Time     // ...until it resets
 	starts     []time.Time   // starts of the last minute, to learn a limit
 }
 
 func newPacer(perMinute float64, concurrency int) *pacer {
-	p := &pacer{edge: int64(2 * concurrency)}
+	p := &pacer{edge: int64(concurrency)}
 	if perMinute > 0 {
 		p.base = time.Duration(float64(time.Minute) / perMinute)
 		p.interval = p.base
@@ -47,8 +49,12 @@ func (p *pacer) reserve(now time.Time) time.Duration {
 	if p.pauseUntil.After(start) {
 		start = p.pauseUntil
 	}
-	if p.interval > 0 {
-		p.next = start.Add(p.interval)
+	iv := p.interval
+	if start.Before(p.spreadEnd) {
+		iv = max(iv, p.spread)
+	}
+	if iv > 0 {
+		p.next = start.Add(iv)
 	}
 	cut := 0
 	for cut < len(p.starts) && start.Sub(p.starts[cut]) >= time.Minute {
@@ -101,8 +107,9 @@ func (p *pacer) success() {
 }
 
 // observe honours x-ratelimit-remaining and x-ratelimit-reset: at 0 nobody
-// starts until the reset; near the edge the rest of the window is spread
-// evenly over the time left.
+// starts until the reset; when fewer remain than may be in flight, the rest
+// of the window is spread evenly over the time left (so the requests in
+// flight do not overrun it).
 func (p *pacer) observe(now time.Time, h http.Header) {
 	rem, ok := headerInt(h, "x-ratelimit-remaining")
 	if !ok || rem < 0 {
@@ -119,8 +126,10 @@ func (p *pacer) observe(now time.Time, h http.Header) {
 		if until := now.Add(reset); until.After(p.pauseUntil) {
 			p.pauseUntil = until
 		}
-	case rem <= p.edge:
-		if next := now.Add(reset / time.Duration(rem)); next.After(p.next) {
+	case rem < p.edge:
+		p.spread = reset / time.Duration(rem+1)
+		p.spreadEnd = now.Add(reset)
+		if next := now.Add(p.spread); next.After(p.next) {
 			p.next = next
 		}
 	}

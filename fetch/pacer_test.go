@@ -98,7 +98,8 @@ func TestPacerObservesRateLimitHeaders(t *testing.T) {
 	}{
 		{name: "plenty left", h: h("300", "30"), want: 0},
 		{name: "none left: wait for the reset", h: h("0", "30"), want: 30 * time.Second},
-		{name: "near the edge: spread the rest", h: h("4", "20"), want: 5 * time.Second},
+		{name: "near the edge: spread the rest", h: h("3", "20"), want: 5 * time.Second},
+		{name: "as many left as may be in flight", h: h("4", "20"), want: 0},
 		{name: "no headers", h: http.Header{}, want: 0},
 		{name: "garbage", h: h("x", "y"), want: 0},
 	}
@@ -108,5 +109,19 @@ func TestPacerObservesRateLimitHeaders(t *testing.T) {
 		if d := p.reserve(t0); d != tc.want {
 			t.Errorf("%s: wait %v, want %v", tc.name, d, tc.want)
 		}
+	}
+
+	// Spread starts stay spaced until the window resets.
+	p := newPacer(0, 4)
+	p.observe(t0, h("3", "20"))
+	var got []time.Duration
+	for range 4 {
+		got = append(got, p.reserve(t0))
+	}
+	if want := []time.Duration{5 * time.Second, 10 * time.Second, 15 * time.Second, 20 * time.Second}; !equalDurations(got, want) {
+		t.Errorf("spread waits %v, want %v", got, want)
+	}
+	if d := p.reserve(t0.Add(time.Minute)); d != 0 {
+		t.Errorf("after the reset: wait %v", d)
 	}
 }

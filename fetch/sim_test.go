@@ -274,6 +274,7 @@ func TestSimulatedRateLimit(t *testing.T) {
 			}
 		}
 		st := c.Stats()
+		t.Logf("concurrency %d: %+v, fake clock moved %v", conc, st, clk.Now().Sub(t0))
 		if conc == 1 && st.RateLimited != 0 {
 			t.Errorf("concurrency 1: %d 429s, want none (stats %+v)", st.RateLimited, st)
 		}
