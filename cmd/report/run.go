@@ -179,6 +179,8 @@ func (r *runner) connect(ctx context.Context) error {
 // fetched into one clear line.
 func explainAPIError(step string, err error) error {
 	switch {
+	case errors.Is(err, fetch.ErrMoved):
+		return fmt.Errorf("%s: %w", step, err) // already says to point api.base_url at Sevalla
 	case errors.Is(err, fetch.ErrUnauthorized):
 		return fmt.Errorf("%s: the API key was rejected (401): check KINSTA_API_KEY: %w", step, err)
 	case errors.Is(err, fetch.ErrNotFound):
