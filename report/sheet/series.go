@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -407,6 +408,7 @@ func (b *book) streamSeries(pl *seriesPlan) error {
 	}
 	cells := make([]any, ncols)
 	cursor := make([]int, len(pl.cols))
+	numRow := excelize.RowOpts{StyleID: numStyle}
 	last := pl.header
 	for _, blk := range pl.blocks {
 		clear(cursor)
@@ -425,7 +427,9 @@ func (b *book) streamSeries(pl *seriesPlan) error {
 				}
 			}
 			last = blk.first + ti
-			if err := row(sw, last, cells...); err != nil {
+			// The row's style is the number format: excelize then need not
+			// look each cell's column style up.
+			if err := sw.SetRow("A"+strconv.Itoa(last), cells, numRow); err != nil {
 				return err
 			}
 		}
