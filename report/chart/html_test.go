@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -62,7 +63,7 @@ func firstDiff(got, want []byte) string {
 			wl = w[i]
 		}
 		if gl != wl {
-			return "line " + itoa(i+1) + ":\n got: " + clip(gl) + "\nwant: " + clip(wl)
+			return "line " + strconv.Itoa(i+1) + ":\n got: " + clip(gl) + "\nwant: " + clip(wl)
 		}
 	}
 	return "(same lines)"
@@ -74,10 +75,6 @@ func clip(s string) string {
 	}
 	return s
 }
-
-func itoa(i int) string { return strings.TrimSpace(strings.Repeat(" ", 0) + fmtInt(i)) }
-
-func fmtInt(i int) string { return formatNumber(float64(i), 0) }
 
 func TestWriteHTMLDeterministic(t *testing.T) {
 	t.Parallel()
@@ -344,5 +341,56 @@ func BenchmarkWriteHTML200Apps(b *testing.B) {
 			b.Fatal(err)
 		}
 		b.SetBytes(int64(c.n))
+	}
+}
+
+func TestAlertCount(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name   string
+		alerts []report.Alert
+		want   string
+	}{
+		{"none", nil, ""},
+		{"one app twice", []report.Alert{{App: "A", AppID: "a"}, {App: "A", AppID: "a", Metric: report.CPUUsage}}, "1 app crossed a threshold"},
+		{"two apps", []report.Alert{{App: "A", AppID: "a"}, {App: "B", AppID: "b"}}, "2 apps crossed a threshold"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			views, got := alertViews(report.Report{Alerts: tc.alerts}, time.UTC)
+			if got != tc.want || len(views) != len(tc.alerts) {
+				t.Errorf("alertViews = %d rows, %q; want %d, %q", len(views), got, len(tc.alerts), tc.want)
+			}
+		})
+	}
+}
+
+func TestUsersSection(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name          string
+		users         []report.User
+		missing       string
+		want, notWant string
+	}{
+		{"not asked", nil, "", "", `id="users"`},
+		{"missing", nil, "kinsta: 403 Forbidden", "The user roster is missing: kinsta: 403 Forbidden", ""},
+		{"empty roster", []report.User{}, "", "The company has no users.", ""},
+		{"roster", []report.User{{FullName: "Ada", Email: "ada@example.com", Image: "https://example.com/a.png"}}, "", "<tr><td>Ada</td><td>ada@example.com</td></tr>", "example.com/a.png"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			r := reporttest.Build(reporttest.Options{Apps: 1, Days: 1})
+			r.Users, r.UsersMissing = tc.users, tc.missing
+			page := string(withoutECharts(t, render(t, r)))
+			if tc.want != "" && !strings.Contains(page, tc.want) {
+				t.Errorf("page lacks %q", tc.want)
+			}
+			if tc.notWant != "" && strings.Contains(page, tc.notWant) {
+				t.Errorf("page has %q", tc.notWant)
+			}
+		})
 	}
 }
