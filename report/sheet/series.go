@@ -403,7 +403,7 @@ func (b *book) streamSeries(pl *seriesPlan) error {
 	for _, c := range pl.cols {
 		heads = append(heads, c.label)
 	}
-	if err := sw.SetRow(fmt.Sprintf("A%d", pl.header), b.headerCells(heads), rowHeight(heads)); err != nil {
+	if err := sw.SetRow(fmt.Sprintf("A%d", pl.header), b.headerCells(heads, span(2, len(heads))...), rowHeight(heads)); err != nil {
 		return err
 	}
 	cells := make([]any, ncols)

@@ -381,7 +381,8 @@ func (b *book) autoFilter(sheet string, headerRow, lastRow, cols int) error {
 // Styles and number formats
 
 type styles struct {
-	title, subtitle, label, text, wrap, note, header, missing   int
+	title, subtitle, label, text, wrap, note, header, headerNum int
+	missing, absent                                             int
 	dateHour, dateDay, dateTime, count, number, percent, change int
 }
 
@@ -413,8 +414,18 @@ func (b *book) initStyles() error {
 		Alignment: &excelize.Alignment{Vertical: "center", WrapText: true},
 		Border:    []excelize.Border{{Type: "bottom", Color: "000000", Style: 1}},
 	})
+	b.st.headerNum = mk(&excelize.Style{
+		Font:      font(true, false, 11, "FFFFFF"),
+		Fill:      excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"1F4E79"}},
+		Alignment: &excelize.Alignment{Horizontal: "right", Vertical: "center", WrapText: true, Indent: 1},
+		Border:    []excelize.Border{{Type: "bottom", Color: "000000", Style: 1}},
+	})
 	b.st.missing = mk(&excelize.Style{
-		Font:      font(false, true, 11, "A6A6A6"),
+		Font:      font(false, true, 11, "C55A11"),
+		Alignment: &excelize.Alignment{Horizontal: "right"},
+	})
+	b.st.absent = mk(&excelize.Style{
+		Font:      font(false, true, 11, "808080"),
 		Alignment: &excelize.Alignment{Horizontal: "right"},
 	})
 	b.st.dateHour = mk(&excelize.Style{CustomNumFmt: ptr("yyyy-mm-dd hh:mm"), Alignment: &excelize.Alignment{Horizontal: "left"}})
@@ -524,18 +535,40 @@ func str(s string) any { return s }
 
 func styled(style int, v any) excelize.Cell { return excelize.Cell{StyleID: style, Value: v} }
 
-func (b *book) missingCell(text string) excelize.Cell { return styled(b.st.missing, text) }
+// missingCell marks a figure that is not there: "missing" (not fetched)
+// stands out, the others ("no data", "n/a", "new") are grey.
+func (b *book) missingCell(text string) excelize.Cell {
+	if text == TextMissing {
+		return styled(b.st.missing, text)
+	}
+	return styled(b.st.absent, text)
+}
 
 // row writes one row of cells at row r.
 func row(sw *excelize.StreamWriter, r int, cells ...any) error {
 	return sw.SetRow("A"+strconv.Itoa(r), cells)
 }
 
-// headerCells turns header texts into header-styled string cells.
-func (b *book) headerCells(texts []string) []any {
+// headerCells turns header texts into header-styled string cells; the
+// headers of the columns in numeric (0-based) are right-aligned, like their
+// numbers.
+func (b *book) headerCells(texts []string, numeric ...int) []any {
 	out := make([]any, len(texts))
 	for i, t := range texts {
-		out[i] = styled(b.st.header, t)
+		st := b.st.header
+		if slices.Contains(numeric, i) {
+			st = b.st.headerNum
+		}
+		out[i] = styled(st, t)
+	}
+	return out
+}
+
+// span returns the numbers from..to-1.
+func span(from, to int) []int {
+	out := make([]int, 0, max(0, to-from))
+	for i := from; i < to; i++ {
+		out = append(out, i)
 	}
 	return out
 }

@@ -626,3 +626,69 @@ func TestPeriods(t *testing.T) {
 	assertChart(t, f, names[2], fmt.Sprintf("'Bandwidth'!$B$%d:$B$%d", hr+8, hr+7+48))
 	_ = data
 }
+
+func TestEdgeCases(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name  string
+		build func() report.Report
+		check func(t *testing.T, f *excelize.File)
+	}{
+		{"zero report", func() report.Report { return report.Report{} }, func(t *testing.T, f *excelize.File) {
+			if got := f.GetSheetList(); !slices.Equal(got, []string{"Summary", "About"}) {
+				t.Errorf("sheets %q", got)
+			}
+		}},
+		{"no apps", func() report.Report {
+			r := reporttest.Build(reporttest.Options{})
+			r.Periods[0].Apps = nil
+			return r
+		}, func(t *testing.T, f *excelize.File) {
+			hr, _ := findRow(t, f, "Bandwidth", "Period")
+			if v, _ := f.GetCellValue("Bandwidth", cellName(1, hr+1)); v != "" {
+				t.Errorf("a row without apps: %q", v)
+			}
+		}},
+		{"metric missing for every app", func() report.Report {
+			return reporttest.Build(reporttest.Options{Apps: 1, MissingMetric: report.CPUUsage})
+		}, func(t *testing.T, f *excelize.File) {
+			assertChart(t, f, "CPU usage chart", "'CPU usage'!$B$")
+		}},
+		{"not a number", func() report.Report {
+			r := reporttest.Build(reporttest.Options{})
+			m := r.Periods[0].Apps[0].Metrics[report.HTTPRequests]
+			m.Points[2].Value = math.NaN()
+			m.Summary.Peak = report.F(math.Inf(1))
+			return r
+		}, func(t *testing.T, f *excelize.File) {
+			hr, header := findRow(t, f, "Summary", "Period")
+			if v, _ := f.GetCellValue("Summary", cellName(colOf(t, header, "Requests/min peak (req/min)"), hr+1)); v != sheet.TextNoData {
+				t.Errorf("an infinite peak shows %q", v)
+			}
+			hr, _ = findRow(t, f, "Requests per minute", "Period")
+			if v, _ := f.GetCellValue("Requests per minute", cellName(3, hr+3)); v != "" {
+				t.Errorf("NaN shows %q", v)
+			}
+		}},
+		{"no location, same labels", func() report.Report {
+			r := reporttest.Build(reporttest.Options{})
+			r.Location = nil
+			for i := range r.Periods[0].Apps {
+				r.Periods[0].Apps[i].DisplayName = "Shop"
+			}
+			return r
+		}, func(t *testing.T, f *excelize.File) {
+			_, header := findRow(t, f, "Bandwidth", "Period")
+			if header[2] == header[3] || !strings.HasPrefix(header[2], "Shop (app-0000") {
+				t.Errorf("same labels not told apart: %q", header)
+			}
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			f, _ := render(t, "edge", tc.build())
+			allCells(t, f)
+			tc.check(t, f)
+		})
+	}
+}

@@ -336,7 +336,7 @@ func (b *book) writeSummary() error {
 		heads = append(heads, c.header)
 	}
 	heads = append(heads, summaryTrail...)
-	if err := sw.SetRow(fmt.Sprintf("A%d", header), b.headerCells(heads), rowHeight(heads)); err != nil {
+	if err := sw.SetRow(fmt.Sprintf("A%d", header), b.headerCells(heads, span(len(summaryLead), len(summaryLead)+len(cols))...), rowHeight(heads)); err != nil {
 		return err
 	}
 	r := header

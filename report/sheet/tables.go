@@ -44,7 +44,8 @@ type table struct {
 	heads     []string
 	widths    []float64
 	colStyles []int
-	freeze    int // columns frozen at the left
+	freeze    int   // columns frozen at the left
+	numeric   []int // 0-based columns of numbers (right-aligned headers)
 }
 
 // writeTable streams a table sheet; rows is called with an emit function
@@ -70,7 +71,7 @@ func (b *book) writeTable(t table, rows func(emit func(cells ...any) error) erro
 			return err
 		}
 	}
-	if err := sw.SetRow(fmt.Sprintf("A%d", header), b.headerCells(t.heads), rowHeight(t.heads)); err != nil {
+	if err := sw.SetRow(fmt.Sprintf("A%d", header), b.headerCells(t.heads, t.numeric...), rowHeight(t.heads)); err != nil {
 		return err
 	}
 	r := header
@@ -118,6 +119,7 @@ func (b *book) writeRuns() error {
 		widths:    []float64{16, 28, 22, 10, 18, 18, 14},
 		colStyles: []int{0, 0, 0, 0, b.st.dateTime, b.st.dateTime, num},
 		freeze:    2,
+		numeric:   []int{6},
 	}, func(emit func(...any) error) error {
 		for _, p := range b.r.Periods {
 			for _, a := range p.Apps {
@@ -154,6 +156,7 @@ func (b *book) writeSlowest() error {
 		widths:    []float64{16, 28, 7, 60, 16, 12},
 		colStyles: []int{0, 0, b.st.count, 0, ms, b.st.count},
 		freeze:    2,
+		numeric:   []int{2, 4, 5},
 	}, func(emit func(...any) error) error {
 		for _, p := range b.r.Periods {
 			for _, a := range p.Apps {
@@ -221,6 +224,7 @@ func (b *book) writeAlerts() error {
 		widths:    []float64{28, 16, 24, 12, 11, 18, 14, 14, 18, 16, 16, 12, 38},
 		colStyles: []int{0, 0, 0, 0, 0, b.st.dateHour, b.st.number, b.st.number},
 		freeze:    1,
+		numeric:   []int{6, 7},
 	}, func(emit func(...any) error) error {
 		for _, a := range b.r.Alerts {
 			var at any
