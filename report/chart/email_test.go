@@ -79,6 +79,16 @@ func TestEmailCharts(t *testing.T) {
 			want: []string{"bandwidth-previous_week.png"},
 		},
 		{name: "empty", r: report.Report{Name: "empty"}},
+		{
+			name: "two periods of the same name",
+			r: func() report.Report {
+				r := reporttest.Build(reporttest.Options{Apps: 2})
+				r.Periods = append(r.Periods, r.Periods[0])
+				return r
+			}(),
+			want: []string{"bandwidth-previous_week.png", "p95-response-time-previous_week.png",
+				"bandwidth-period2-previous_week.png", "p95-response-time-period2-previous_week.png"},
+		},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -394,3 +394,34 @@ func TestUsersSection(t *testing.T) {
 		})
 	}
 }
+
+// Two periods (the same name twice, as a config could have) keep every
+// element id unique, and every chart's container exists.
+func TestWriteHTMLTwoPeriodsUniqueIDs(t *testing.T) {
+	t.Parallel()
+	r := reporttest.Build(reporttest.Options{Apps: 2, Days: 2})
+	r.Periods = append(r.Periods, r.Periods[0])
+	page := withoutECharts(t, render(t, r))
+	seen := map[string]bool{}
+	for _, m := range regexp.MustCompile(` id="([^"]+)"`).FindAllSubmatch(page, -1) {
+		id := string(m[1])
+		if seen[id] {
+			t.Errorf("id %q is used twice", id)
+		}
+		seen[id] = true
+	}
+	var d struct {
+		Charts []struct{ ID string } `json:"charts"`
+	}
+	if err := json.Unmarshal([]byte(scripts(page)[2][1]), &d); err != nil {
+		t.Fatal(err)
+	}
+	if len(d.Charts) != 28 {
+		t.Errorf("%d charts, want 2 periods x 2 apps x 7", len(d.Charts))
+	}
+	for _, c := range d.Charts {
+		if !seen[c.ID] {
+			t.Errorf("chart %s has no container", c.ID)
+		}
+	}
+}
