@@ -235,8 +235,8 @@ func rankBy(info report.MetricInfo) figure {
 }
 
 // chartCols returns the columns a block's chart shows: the top
-// ChartSeriesMax by the ranking figure, in column order, and how many
-// columns have data.
+// ChartSeriesMax by the ranking figure, largest first (the legend's order),
+// and how many columns have data.
 func chartCols(pl *seriesPlan, blk seriesBlock) (cols []int, withData int) {
 	g := rankBy(pl.info)
 	type ranked struct {
@@ -268,7 +268,6 @@ func chartCols(pl *seriesPlan, blk seriesBlock) (cols []int, withData int) {
 	for i := 0; i < len(rs) && i < ChartSeriesMax; i++ {
 		cols = append(cols, rs[i].col)
 	}
-	slices.Sort(cols)
 	return cols, len(rs)
 }
 
@@ -342,13 +341,14 @@ func (b *book) addChart(name string, pl *seriesPlan, blk seriesBlock) error {
 	if len(blk.times) == 0 {
 		last = first // an empty chart still needs a range
 	}
-	for _, ci := range cols {
+	for i, ci := range cols {
 		ch.Series = append(ch.Series, excelize.ChartSeries{
 			Name:       absRef(pl.name, 3+ci, pl.header, pl.header),
 			Categories: absRef(pl.name, 2, first, last),
 			Values:     absRef(pl.name, 3+ci, first, last),
 			Marker:     excelize.ChartMarker{Symbol: "none"},
-			Line:       excelize.LineOptions{Width: 1.75},
+			Line:       excelize.LineOptions{Width: 1.5},
+			Fill:       excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{palette[i%len(palette)]}},
 		})
 	}
 	if len(ch.Series) == 0 {
@@ -464,3 +464,7 @@ func labelSkip(interval time.Duration, n int) int {
 	days := (n + perDay - 1) / perDay
 	return perDay * max(1, (days+labels-1)/labels)
 }
+
+// palette holds a distinct colour per chart series (Tableau 10): the theme's
+// accents repeat after six.
+var palette = []string{"4E79A7", "F28E2B", "E15759", "76B7B2", "59A14F", "EDC948", "B07AA1", "FF9DA7", "9C755F", "BAB0AC"}

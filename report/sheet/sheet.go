@@ -238,15 +238,12 @@ type sheetOpts struct {
 // landscape page when printing shrinks to fit (about 70 %).
 const pageWidth = 200
 
-// pagesWide is how many pages wide a sheet prints: fitted to as few pages
-// as keep the text readable, or not fitted at all for very wide sheets.
+// pagesWide is how many pages wide a sheet prints: as few as keep the text
+// readable (rows run on down as many pages as they need).
 func (o sheetOpts) pagesWide() int {
 	total := o.extraWidth + float64(o.restCols)*o.restWidth
 	for _, w := range o.widths {
 		total += w
-	}
-	if total > 3*pageWidth {
-		return 0
 	}
 	return max(1, int(math.Ceil(total/pageWidth)))
 }
@@ -742,12 +739,12 @@ func copyFixed(zw *zip.Writer, zf *zip.File, fix func(string) string) error {
 }
 
 // rowHeight is the height of a header row whose texts wrap in columns about
-// 14 characters wide.
+// 12 to 14 characters wide.
 func rowHeight(heads []string) excelize.RowOpts {
 	longest := 0
 	for _, h := range heads {
 		longest = max(longest, len([]rune(h)))
 	}
-	lines := min(max(1, (longest+12)/13), 4)
+	lines := min(max(1, (longest+10)/11), 4)
 	return excelize.RowOpts{Height: float64(15*lines + 4)}
 }

@@ -692,3 +692,19 @@ func TestEdgeCases(t *testing.T) {
 		})
 	}
 }
+
+// Each figure picks its own unit: a month of hourly bandwidth totals
+// terabytes while the hourly peak is gigabytes.
+func TestSummaryUnitPerFigure(t *testing.T) {
+	t.Parallel()
+	r := reporttest.Build(reporttest.Options{Apps: 1, Days: 30, Interval: time.Hour})
+	f, _ := render(t, "units", r)
+	hr, header := findRow(t, f, "Summary", "Period")
+	s := r.Periods[0].Apps[0].Metrics[report.Bandwidth].Summary
+	if got := number(t, f, "Summary", colOf(t, header, "Bandwidth total (TB)"), hr+1); !near(got, *s.Total/1e12) {
+		t.Errorf("total %v TB, want %v", got, *s.Total/1e12)
+	}
+	if got := number(t, f, "Summary", colOf(t, header, "Bandwidth peak (GB)"), hr+1); !near(got, *s.Peak/1e9) {
+		t.Errorf("peak %v GB, want %v", got, *s.Peak/1e9)
+	}
+}

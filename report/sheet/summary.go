@@ -89,11 +89,6 @@ func (b *book) summaryColumns() ([]sumCol, error) {
 		if !ok || info.Kind == report.KindRows {
 			continue
 		}
-		sc := scaleFor(info.Unit, b.summaryMax(info))
-		numStyle, err := b.numStyle(sc.format)
-		if err != nil {
-			return nil, err
-		}
 		procs := []string{""}
 		if info.Kind == report.KindProcesses {
 			procs = b.processNames(key)
@@ -104,6 +99,13 @@ func (b *book) summaryColumns() ([]sumCol, error) {
 				name += " " + proc
 			}
 			for _, g := range figuresOf(info) {
+				// Each figure has its own unit: a month's total bandwidth
+				// is terabytes while its hourly peak is gigabytes.
+				sc := scaleFor(info.Unit, b.summaryMax(info, g))
+				numStyle, err := b.numStyle(sc.format)
+				if err != nil {
+					return nil, err
+				}
 				c := sumCol{info: info, proc: proc, fig: g, sc: sc, style: numStyle}
 				c.header = fmt.Sprintf("%s %s (%s)", name, g, sc.unit)
 				cols = append(cols, c)
@@ -160,19 +162,20 @@ func (b *book) compares() bool {
 	return false
 }
 
-// summaryMax is the largest headline figure (current or previous) of a
-// metric in the report: it picks the metric's unit in the Summary.
-func (b *book) summaryMax(info report.MetricInfo) float64 {
+// summaryMax is the largest value of one headline figure (current or
+// previous, any process) of a metric in the report: it picks the figure's
+// unit in the Summary.
+func (b *book) summaryMax(info report.MetricInfo, g figure) float64 {
 	var mx float64
-	var see func(s report.Summary)
-	see = func(s report.Summary) {
-		for _, v := range []*float64{s.Total, s.Average, s.Peak} {
+	see := func(s report.Summary) {
+		vs := []*float64{g.of(s)}
+		if s.Change != nil {
+			vs = append(vs, g.ofFigures(s.Change.Previous))
+		}
+		for _, v := range vs {
 			if v != nil && !math.IsNaN(*v) && !math.IsInf(*v, 0) {
 				mx = max(mx, math.Abs(*v))
 			}
-		}
-		if s.Change != nil {
-			see(report.Summary{Total: s.Change.Previous.Total, Average: s.Change.Previous.Average, Peak: s.Change.Previous.Peak})
 		}
 	}
 	for _, p := range b.r.Periods {
@@ -302,7 +305,7 @@ func (b *book) writeSummary() error {
 	}
 	sw, err := b.newSheet(b.sheetName("Summary"), sheetOpts{
 		widths:     []float64{16, 28},
-		restWidth:  14,
+		restWidth:  12,
 		restCols:   len(cols),
 		freezeRow:  header,
 		freezeCols: len(summaryLead),
