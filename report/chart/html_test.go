@@ -269,7 +269,7 @@ func TestWriteHTMLDownsampled(t *testing.T) {
 			var enc struct{ DX, Y []float64 }
 			if err := json.Unmarshal(s.Data, &enc); err != nil {
 				var plain []float64
-				if err := json.Unmarshal(s.Data, &plain); err != nil || len(plain) > MaxPoints {
+				if err := json.Unmarshal(s.Data, &plain); err != nil || len(plain) > downsampleAbove {
 					t.Errorf("series data %.60s… is neither encoded nor short", s.Data)
 				}
 				continue
@@ -423,5 +423,25 @@ func TestWriteHTMLTwoPeriodsUniqueIDs(t *testing.T) {
 		if !seen[c.ID] {
 			t.Errorf("chart %s has no container", c.ID)
 		}
+	}
+}
+
+func TestWeekOfHourlyBucketsIsNotDownsampled(t *testing.T) {
+	t.Parallel()
+	r := reporttest.Build(reporttest.Options{Apps: 1, Days: 7, Interval: time.Hour})
+	var b bytes.Buffer
+	if err := WriteHTML(&b, r); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(b.String(), "Downsampled: 168") {
+		t.Error("a week of hourly buckets (168 points) was downsampled")
+	}
+	r = reporttest.Build(reporttest.Options{Apps: 1, Days: 30, Interval: time.Hour})
+	b.Reset()
+	if err := WriteHTML(&b, r); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.String(), "Downsampled: 720 → 160 points") {
+		t.Error("30 days of hourly buckets were not downsampled, or the page does not say so")
 	}
 }

@@ -25,6 +25,11 @@ import (
 // the summary figures and tables use every point.
 const MaxPoints = 160
 
+// downsampleAbove is the longest series a chart keeps whole: a week of
+// hourly buckets (168, or 169 across a DST change) loses nothing, since
+// dropping a handful of its points would save nothing worth saying so.
+const downsampleAbove = 200
+
 // sigDigits is the precision of chart data: three significant digits is
 // finer than a chart's 250-pixel height can show, and a tooltip says
 // "2.47 GB" or "183 ms".
@@ -180,7 +185,7 @@ func (c timeChart) build() (chartSpec, bool) {
 	maxLen := 0
 	for i, s := range c.Series {
 		pts := s.Points
-		if len(pts) > MaxPoints {
+		if len(pts) > downsampleAbove {
 			pts = lttb(pts, MaxPoints)
 			downsampled = true
 		}
