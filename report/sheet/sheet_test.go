@@ -708,3 +708,23 @@ func TestSummaryUnitPerFigure(t *testing.T) {
 		t.Errorf("peak %v GB, want %v", got, *s.Peak/1e9)
 	}
 }
+
+// On the day summer time ends, 25 hourly buckets show as local wall-clock
+// times, 02:00 twice.
+func TestDSTWallClock(t *testing.T) {
+	t.Parallel()
+	loc := berlin(t)
+	r := reporttest.Build(reporttest.Options{Apps: 1, Days: 1, Interval: time.Hour, Location: loc,
+		Start: time.Date(2026, 10, 25, 0, 0, 0, 0, loc)})
+	f, _ := render(t, "dst", r)
+	hr, _ := findRow(t, f, "Bandwidth", "Period")
+	var got []string
+	for i := range 26 {
+		v, _ := f.GetCellValue("Bandwidth", cellName(2, hr+1+i))
+		got = append(got, v)
+	}
+	want := []string{"2026-10-25 00:00", "2026-10-25 01:00", "2026-10-25 02:00", "2026-10-25 02:00", "2026-10-25 03:00"}
+	if !slices.Equal(got[:5], want) || got[24] != "2026-10-25 23:00" || got[25] != "" {
+		t.Errorf("bucket starts %q", got)
+	}
+}
