@@ -120,6 +120,7 @@ func (b *book) build() error {
 		fn   func() error
 	}{
 		{"summary", b.writeSummary},
+		{"processes", b.writeProcesses},
 		{"alerts", b.writeAlerts},
 		{"series", b.writeAllSeries},
 		{"run time", b.writeRuns},

@@ -728,3 +728,46 @@ func TestDSTWallClock(t *testing.T) {
 		t.Errorf("bucket starts %q", got)
 	}
 }
+
+// With more process names than the Summary has room for, CPU and memory go
+// to the Processes sheet, a row per app and process.
+func TestProcessesSheet(t *testing.T) {
+	t.Parallel()
+	r := reporttest.Build(reporttest.Options{Apps: 3, MissingMetric: report.MemoryUsage})
+	for i, a := range r.Periods[0].Apps {
+		for _, k := range []report.MetricKey{report.CPUUsage, report.MemoryUsage} {
+			if m := a.Metrics[k]; m != nil {
+				for j := range m.Processes {
+					m.Processes[j].Name = fmt.Sprintf("%s-%d", m.Processes[j].Name, i)
+				}
+			}
+		}
+	}
+	f, _ := render(t, "processes", r)
+	if got := f.GetSheetList()[1]; got != "Processes" {
+		t.Fatalf("second sheet %q, want Processes", got)
+	}
+	_, header := findRow(t, f, "Summary", "Period")
+	if slices.ContainsFunc(header, func(h string) bool { return strings.HasPrefix(h, "CPU") || strings.HasPrefix(h, "Memory") }) {
+		t.Errorf("Summary still has process columns: %q", header)
+	}
+	hr, header := findRow(t, f, "Processes", "Period")
+	want := []string{"Period", "App", "Process", "CPU usage average (%)", "CPU usage peak (%)", "Memory usage average (MB)", "Memory usage peak (MB)", "App ID"}
+	if !slices.Equal(header, want) {
+		t.Errorf("Processes header %q, want %q", header, want)
+	}
+	rows, _ := f.GetRows("Processes")
+	if got := rows[hr][:3]; !slices.Equal(got, []string{"previous_week", "App 0", "web-0"}) {
+		t.Errorf("first row %q", got)
+	}
+	if got := rows[hr][5]; got != sheet.TextMissing {
+		t.Errorf("App 0's missing memory shows %q", got)
+	}
+	a := r.Periods[0].Apps[2]
+	if got, want := number(t, f, "Processes", 7, hr+6), *a.Metrics[report.MemoryUsage].Processes[1].Summary.Peak/1e6; !near(got, want) {
+		t.Errorf("App 2 worker memory peak %v, want %v", got, want)
+	}
+	if got := rows[hr+5][2]; got != "worker-2" {
+		t.Errorf("last row's process %q", got)
+	}
+}

@@ -78,22 +78,48 @@ var (
 	summaryTrail = []string{"Missing data", "App name", "App ID"}
 )
 
-// summaryColumns plans the figure columns: for each metric of the report,
-// in order, each figure (per process for CPU and memory), followed by its
-// previous value and change when the report compares.
+// maxSummaryProcesses is the most process names the Summary gives columns
+// to; with more, the per-process figures go to the Processes sheet, a row
+// per app and process, instead.
+const maxSummaryProcesses = 4
+
+// processSheet reports whether the per-process figures need their own sheet.
+func (b *book) processSheet() bool {
+	for _, key := range b.r.Metrics {
+		if info, ok := report.Info(key); ok && info.Kind == report.KindProcesses && len(b.processNames(key)) > maxSummaryProcesses {
+			return true
+		}
+	}
+	return false
+}
+
+// summaryColumns plans the figure columns of the Summary: for each metric
+// of the report, in order, each figure (per process for CPU and memory,
+// unless they have their own sheet), followed by its previous value and
+// change when the report compares.
 func (b *book) summaryColumns() ([]sumCol, error) {
+	own := b.processSheet()
+	return b.figureColumns(func(info report.MetricInfo) bool {
+		return info.Kind != report.KindRows && (info.Kind != report.KindProcesses || !own)
+	}, b.processNames)
+}
+
+// figureColumns plans the figure columns of the metrics keep admits. procs
+// gives the process names of a per-process metric, each with its columns;
+// a single "" makes one set of columns whose process each row chooses.
+func (b *book) figureColumns(keep func(report.MetricInfo) bool, procs func(report.MetricKey) []string) ([]sumCol, error) {
 	compare := b.compares()
 	var cols []sumCol
 	for _, key := range b.r.Metrics {
 		info, ok := report.Info(key)
-		if !ok || info.Kind == report.KindRows {
+		if !ok || !keep(info) {
 			continue
 		}
-		procs := []string{""}
+		names := []string{""}
 		if info.Kind == report.KindProcesses {
-			procs = b.processNames(key)
+			names = procs(key)
 		}
-		for _, proc := range procs {
+		for _, proc := range names {
 			name := summaryTitle(info)
 			if proc != "" {
 				name += " " + proc
@@ -289,6 +315,9 @@ func (b *book) writeSummary() error {
 	for _, n := range b.notes() {
 		top = append(top, kv{"Note", n})
 	}
+	if b.processSheet() {
+		top = append(top, kv{"Processes", "CPU and memory per process are on the Processes sheet (too many process names for columns here)"})
+	}
 	if n := b.missingCount(); n > 0 {
 		top = append(top, kv{"Missing data", fmt.Sprintf(
 			"%d metric(s) could not be fetched: marked %q below (the reasons are in the Missing data column and on the About sheet); %q means fetched without data, never 0",
@@ -394,4 +423,69 @@ func metricTitle(k report.MetricKey) string {
 		return info.Title
 	}
 	return string(k)
+}
+
+// writeProcesses writes the per-process figures of CPU and memory, a row
+// per period, app and process, when there are too many process names for
+// Summary columns.
+func (b *book) writeProcesses() error {
+	if !b.processSheet() {
+		return nil
+	}
+	cols, err := b.figureColumns(func(info report.MetricInfo) bool { return info.Kind == report.KindProcesses },
+		func(report.MetricKey) []string { return []string{""} })
+	if err != nil {
+		return err
+	}
+	heads := []string{"Period", "App", "Process"}
+	colStyles := make([]int, 3, 3+len(cols))
+	widths := []float64{16, 28, 20}
+	for _, c := range cols {
+		heads = append(heads, c.header)
+		colStyles = append(colStyles, c.style)
+		widths = append(widths, 12)
+	}
+	heads = append(heads, "App ID")
+	widths = append(widths, 38)
+	return b.writeTable(table{
+		name:      "Processes",
+		title:     "CPU and memory per process",
+		notes:     []string{fmt.Sprintf("The Summary leaves these out: the apps have more than %d process names between them.", maxSummaryProcesses)},
+		heads:     heads,
+		widths:    widths,
+		colStyles: colStyles,
+		freeze:    3,
+		numeric:   span(3, 3+len(cols)),
+	}, func(emit func(...any) error) error {
+		cells := make([]any, len(heads))
+		for _, p := range b.r.Periods {
+			for _, a := range p.Apps {
+				var names []string
+				for _, c := range cols {
+					if m := a.Metrics[c.info.Key]; m != nil {
+						for _, pr := range m.Processes {
+							names = append(names, pr.Name)
+						}
+					}
+				}
+				slices.Sort(names)
+				names = slices.Compact(names)
+				if len(names) == 0 && len(a.Missing) > 0 {
+					names = []string{""} // a row that says the figures are missing
+				}
+				for _, name := range names {
+					cells[0], cells[1], cells[2] = str(p.Name), str(a.Label()), str(name)
+					for i, c := range cols {
+						c.proc = name
+						cells[3+i] = b.summaryCell(a, c)
+					}
+					cells[len(cells)-1] = str(a.ID)
+					if err := emit(cells...); err != nil {
+						return err
+					}
+				}
+			}
+		}
+		return nil
+	})
 }
