@@ -6,6 +6,8 @@
 //   - Summary: one row per period and app with the headline figure of every
 //     metric (and, when the report compares, the previous value and the
 //     change), the period and time zone at the top, missing data marked;
+//   - Processes, when the apps have too many process names for Summary
+//     columns: CPU and memory figures, a row per app and process;
 //   - Alerts, when the report has threshold crossings;
 //   - for every series metric, a chart sheet per period (a native line chart
 //     of the top apps) and a data sheet with the time series: a row per

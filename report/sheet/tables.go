@@ -245,7 +245,7 @@ func (b *book) writeAlerts() error {
 // came from, and what is missing and why.
 func (b *book) writeAbout() error {
 	sw, err := b.newSheet(b.sheetName("About"), sheetOpts{
-		widths:    []float64{24, 30, 30, 22, 40, 30},
+		widths:    []float64{26, 20, 20, 16, 10, 44},
 		landscape: true,
 	})
 	if err != nil {
@@ -284,7 +284,7 @@ func (b *book) writeAbout() error {
 		},
 		func() error { return section("Periods") },
 		func() error {
-			return emit(b.headerCells([]string{"Period", "Start", "End (exclusive)", "Buckets", "Apps", "Compared with"})...)
+			return emit(b.headerCells([]string{"Period", "Start", "End (exclusive)", "Buckets", "Apps", "Compared with"}, 4)...)
 		},
 		func() error {
 			for _, p := range b.r.Periods {
@@ -311,13 +311,14 @@ func (b *book) writeAbout() error {
 				return emit(str("None: every metric of every app was fetched."))
 			}
 			if n > 0 {
-				if err := emit(b.headerCells([]string{"Period", "App", "Metric", "Why", "App ID"})...); err != nil {
+				// "Why" comes last, so that a long reason runs on to the right.
+				if err := emit(b.headerCells([]string{"Period", "App", "Metric", "Why"})...); err != nil {
 					return err
 				}
 				for _, p := range b.r.Periods {
 					for _, a := range p.Apps {
 						for _, m := range a.Missing {
-							if err := emit(str(p.Name), str(a.Label()), metricTitle(m.Metric), str(m.Error), str(a.ID)); err != nil {
+							if err := emit(str(p.Name), str(a.Label()), metricTitle(m.Metric), str(m.Error)); err != nil {
 								return err
 							}
 						}
