@@ -304,7 +304,9 @@ func (b *book) writeSummary() error {
 	type kv struct{ k, v string }
 	var top []kv
 	top = append(top, kv{"Time zone", b.r.Location.String() + " (every date and time in this workbook is local time in this zone)"})
-	top = append(top, kv{"Generated", b.localText(b.r.GeneratedAt)})
+	if !b.r.GeneratedAt.IsZero() {
+		top = append(top, kv{"Generated", b.localText(b.r.GeneratedAt)})
+	}
 	for _, p := range b.r.Periods {
 		text := fmt.Sprintf("%s: %s to %s, %s", p.Name, b.localText(p.Start), b.localText(p.End), intervalText(p.Interval))
 		if p.Previous != nil {
