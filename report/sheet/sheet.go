@@ -406,7 +406,6 @@ func (b *book) initStyles() error {
 	b.st.subtitle = mk(&excelize.Style{Font: font(true, false, 11, "1F3864")})
 	b.st.label = mk(&excelize.Style{Font: font(true, false, 11, "404040"), Alignment: &excelize.Alignment{Vertical: "top"}})
 	b.st.text = mk(&excelize.Style{Alignment: &excelize.Alignment{Vertical: "top"}})
-	b.st.wrap = mk(&excelize.Style{Alignment: &excelize.Alignment{Vertical: "top", WrapText: true}})
 	b.st.note = mk(&excelize.Style{Font: font(false, true, 11, "595959")})
 	b.st.header = mk(&excelize.Style{
 		Font:      font(true, false, 11, "FFFFFF"),
@@ -433,7 +432,6 @@ func (b *book) initStyles() error {
 	b.st.dateTime = mk(&excelize.Style{CustomNumFmt: ptr("yyyy-mm-dd hh:mm:ss"), Alignment: &excelize.Alignment{Horizontal: "left"}})
 	b.st.count = mk(&excelize.Style{CustomNumFmt: ptr("#,##0")})
 	b.st.number = mk(&excelize.Style{CustomNumFmt: ptr("#,##0.##")})
-	b.st.percent = mk(&excelize.Style{CustomNumFmt: ptr("0.0%")})
 	b.st.change = mk(&excelize.Style{CustomNumFmt: ptr("+0.0%;-0.0%;0.0%")})
 	if f == nil {
 		return fmt.Errorf("styles: excelize rejected a style")
