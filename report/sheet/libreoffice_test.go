@@ -52,16 +52,7 @@ func TestLibreOffice(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, soffice, "--headless", "--norestore",
-		"-env:UserInstallation=file://"+filepath.ToSlash(filepath.Join(home, "profile")),
-		"--convert-to", csvFilter, "--outdir", out, xlsx)
-	cmd.Env = append(os.Environ(), "HOME="+home)
-	cmd.WaitDelay = 10 * time.Second
-	if msg, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("soffice: %v\n%s", err, msg)
-	}
+	convert(t, soffice, home, out, csvFilter, xlsx)
 	read := func(sh string) [][]string {
 		t.Helper()
 		data, err := os.ReadFile(filepath.Join(out, "book-"+sh+".csv"))
@@ -165,6 +156,71 @@ func TestLibreOffice(t *testing.T) {
 	rows = read("About")
 	if _, row := find(rows, "Time zone"); row[1] != "Europe/Berlin" {
 		t.Errorf("About time zone %q", row)
+	}
+}
+
+// convert runs soffice --convert-to with its own profile under home.
+func convert(t *testing.T, soffice, home, out, filter, file string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), 3*time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, soffice, "--headless", "--norestore",
+		"-env:UserInstallation=file://"+filepath.ToSlash(filepath.Join(home, "profile")),
+		"--convert-to", filter, "--outdir", out, file)
+	cmd.Env = append(os.Environ(), "HOME="+home)
+	cmd.WaitDelay = 10 * time.Second
+	if msg, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("soffice --convert-to %s: %v\n%s", filter, err, msg)
+	}
+}
+
+// TestLibreOfficeCharts prints the workbook to PDF with LibreOffice and
+// finds each chart's title and legend in the text of its page:
+// the native charts on the chart sheets render from the streamed data.
+func TestLibreOfficeCharts(t *testing.T) {
+	soffice := peer.Require(t, "soffice")
+	pdftotext := peer.Require(t, "pdftotext")
+	t.Parallel()
+	loc := berlin(t)
+	r := reporttest.Build(reporttest.Options{Apps: 3, Days: 2, Interval: time.Hour, Location: loc})
+	dir := t.TempDir()
+	var buf bytes.Buffer
+	if err := sheet.Write(&buf, r); err != nil {
+		t.Fatal(err)
+	}
+	xlsx := filepath.Join(dir, "book.xlsx")
+	if err := os.WriteFile(xlsx, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	home := filepath.Join(dir, "home")
+	if err := os.Mkdir(home, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	convert(t, soffice, home, dir, "pdf", xlsx)
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	defer cancel()
+	text, err := exec.CommandContext(ctx, pdftotext, "-layout", filepath.Join(dir, "book.pdf"), "-").Output()
+	if err != nil {
+		t.Fatalf("pdftotext: %v", err)
+	}
+	pages := strings.Split(string(text), "\f")
+	for _, title := range []string{
+		"Bandwidth (GB), previous_week: 2026-11-16 to 2026-11-17",
+		"CPU usage (%), previous_week: 2026-11-16 to 2026-11-17",
+		"Memory usage (MB), previous_week: 2026-11-16 to 2026-11-17",
+	} {
+		i := slices.IndexFunc(pages, func(p string) bool { return strings.Contains(p, title) })
+		if i < 0 {
+			t.Errorf("no page shows the chart %q", title)
+			continue
+		}
+		// The category labels are rotated, which pdftotext spells out
+		// letter by letter: the legend is what is checked.
+		for _, want := range []string{"App 0", "App 1", "App 2"} {
+			if !strings.Contains(pages[i], want) {
+				t.Errorf("the chart %q lacks %q:\n%s", title, want, pages[i])
+			}
+		}
 	}
 }
 
