@@ -120,7 +120,12 @@ func numFmt(t testing.TB, f *excelize.File, sh string, col, row int) string {
 func TestSheets(t *testing.T) {
 	t.Parallel()
 	r := reporttest.Build(reporttest.Options{Location: berlin(t)})
-	f, _ := render(t, "basic", r)
+	f, data := render(t, "basic", r)
+	for name, body := range parts(t, data) {
+		if strings.HasPrefix(name, "xl/chartsheets/sheet") && !strings.Contains(body, `<pageSetup paperSize="9" orientation="landscape"/>`) {
+			t.Errorf("%s does not print on A4 landscape", name)
+		}
+	}
 	want := []string{
 		"Summary",
 		"Bandwidth chart", "Bandwidth",
@@ -336,6 +341,11 @@ func assertChart(t testing.TB, f *excelize.File, sh, ref string) {
 		_ = rc.Close()
 		x := strings.ReplaceAll(b.String(), "&#39;", "'")
 		if strings.Contains(x, ref) && strings.Contains(x, "<lineChart>") {
+			// A text category axis: a date axis counts in days and stacks
+			// hourly buckets.
+			if !strings.Contains(x, `<auto val="0">`) {
+				t.Errorf("%s: the category axis is not a text axis", zf.Name)
+			}
 			return
 		}
 	}
