@@ -165,3 +165,11 @@ func TestJSONChangeAndAlerts(t *testing.T) {
 		t.Errorf("alerts = %v", alerts)
 	}
 }
+
+func TestFixtureAlertsWithTheirMetricMissing(t *testing.T) {
+	t.Parallel()
+	r := reporttest.Build(reporttest.Options{Apps: 2, WithAlerts: true, MissingMetric: report.ResponseTimeP95})
+	if len(r.Alerts) != 1 || r.Alerts[0].AppID != r.Periods[0].Apps[1].ID {
+		t.Errorf("alerts = %+v, want one on the second app", r.Alerts)
+	}
+}

@@ -78,12 +78,19 @@ func Build(o Options) report.Report {
 	}
 	r.Periods = []report.Period{p}
 	report.Finalize(&r)
+	report.CompareWithPrevious(&r)
 	if o.WithAlerts {
-		a := r.Periods[0].Apps[0]
-		r.Alerts = []report.Alert{{
-			App: a.Label(), AppID: a.ID, Period: p.Name, Metric: report.ResponseTimeP95, On: "peak",
-			Value: *a.Metrics[report.ResponseTimeP95].Summary.Peak, Limit: 300, Unit: report.UnitMS, Threshold: "300ms",
-		}}
+		// The alert is what the real evaluation finds: the P95 peak of the
+		// first app that has one is above 300 ms.
+		for _, a := range r.Periods[0].Apps {
+			if a.Metrics[report.ResponseTimeP95] == nil {
+				continue // missing for this app
+			}
+			r.Alerts = report.EvaluateThresholds(&r, []report.Threshold{{
+				Metric: report.ResponseTimeP95, Above: 300, On: "peak", Raw: "300ms", Apps: []string{a.ID},
+			}})
+			break
+		}
 	}
 	return r
 }
