@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -50,6 +51,7 @@ func Lookup(name string, fallbacks ...string) (string, error) {
 	if p, err := exec.LookPath(name); err == nil {
 		return p, nil
 	}
+	fallbacks = append(fallbacks, repoTools(name)...)
 	for _, p := range fallbacks {
 		if executable(p) == nil {
 			return p, nil
@@ -60,6 +62,27 @@ func Lookup(name string, fallbacks ...string) (string, error) {
 		where += ", not at " + strings.Join(fallbacks, " or ")
 	}
 	return "", fmt.Errorf("peer %s not found (%s)", name, where)
+}
+
+// repoTools are the places .ci/run installs peers in this repository
+// (.ci/tools), so that go test finds them after one .ci/run without a
+// change to PATH.
+func repoTools(name string) []string {
+	dir, err := os.Getwd()
+	if err != nil {
+		return nil
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			tools := filepath.Join(dir, ".ci", "tools")
+			return []string{filepath.Join(tools, "bin", name), filepath.Join(tools, "node", "node_modules", ".bin", name)}
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			return nil
+		}
+		dir = parent
+	}
 }
 
 func executable(p string) error {
@@ -77,7 +100,7 @@ func executable(p string) error {
 }
 
 // Require returns the path of the peer program name ($<NAME>_BIN, then
-// PATH). When it is missing the test is skipped, or failed when
+// PATH, then the repository's .ci/tools). When it is missing the test is skipped, or failed when
 // KINSTA_REPORT_REQUIRE_PEERS=1.
 func Require(t testing.TB, name string) string {
 	t.Helper()

@@ -27,7 +27,7 @@ func workflowFiles(t *testing.T) []string {
 // TestActionlint runs actionlint v1.7.12 from the repository root, as CI does.
 func TestActionlint(t *testing.T) {
 	t.Parallel()
-	bin := peer.RequireAt(t, "actionlint", "/opt/kr-tools/bin/actionlint")
+	bin := peer.Require(t, "actionlint")
 	cmd := exec.CommandContext(t.Context(), bin, "-no-color")
 	cmd.Dir = "../.."
 	out, err := cmd.CombinedOutput()

@@ -65,7 +65,7 @@ func freePort(t *testing.T) int {
 
 func startMailpit(t *testing.T, extra ...string) *mailpit {
 	t.Helper()
-	bin := peer.RequireAt(t, "mailpit", "/opt/kr-tools/bin/mailpit")
+	bin := peer.Require(t, "mailpit")
 	mp := &mailpit{smtpPort: freePort(t)}
 	httpAddr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
 	mp.api = "http://" + httpAddr
