@@ -147,19 +147,13 @@ func (b *book) figureColumns(keep func(report.MetricInfo) bool, procs func(repor
 	return cols, nil
 }
 
-// summaryTitle is the short name of a metric in Summary headers.
+// summaryTitle is the short name of a metric in Summary headers: the sheet
+// title, but shorter for requests, whose unit follows in the header.
 func summaryTitle(info report.MetricInfo) string {
-	switch info.Key {
-	case report.HTTPRequests:
+	if info.Key == report.HTTPRequests {
 		return "Requests/min"
-	case report.ResponseTimeAvg:
-		return "Response time avg"
-	case report.ResponseTimeP50:
-		return "Response time P50"
-	case report.ResponseTimeP95:
-		return "Response time P95"
 	}
-	return info.Title
+	return sheetTitle(info)
 }
 
 // compares reports whether any period has a previous period or any figure
