@@ -72,15 +72,24 @@ type Client struct {
 // Option configures a Client.
 type Option func(*Client)
 
+// refuseRedirect stops the default client from following redirects: the
+// Kinsta API has no reason to send one, and Go keeps the Authorization
+// header across a redirect to the same host name on another port or to
+// plain http.
+func refuseRedirect(req *http.Request, _ []*http.Request) error {
+	return fmt.Errorf("kinsta: refusing a redirect to %s://%s%s", req.URL.Scheme, req.URL.Host, req.URL.Path)
+}
+
 // WithBaseURL sets the API root, e.g. SevallaBaseURL or a test server's
 // "http://127.0.0.1:1234/v2". A trailing slash is ignored.
 func WithBaseURL(u string) Option {
 	return func(c *Client) {
 		p, err := url.Parse(strings.TrimRight(strings.TrimSpace(u), "/"))
 		if err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" || p.RawQuery != "" || p.User != nil {
-			shown := u
+			// Never echo user info or a query: either may hold a secret.
+			shown := "(unparsable)"
 			if err == nil {
-				shown = p.Redacted() // no password in an error
+				shown = (&url.URL{Scheme: p.Scheme, Host: p.Host, Path: p.Path}).String()
 			}
 			c.optErr = fmt.Errorf("fetch: base URL %q: want http(s)://host[/path] without user info or query", shown)
 			return
@@ -201,7 +210,7 @@ func NewClient(apiKey string, opts ...Option) (*Client, error) {
 		// Keep a connection per request in flight (the default keeps 2).
 		tr := http.DefaultTransport.(*http.Transport).Clone()
 		tr.MaxIdleConnsPerHost = max(c.concurrency, tr.MaxIdleConnsPerHost)
-		c.hc = &http.Client{Transport: tr}
+		c.hc = &http.Client{Transport: tr, CheckRedirect: refuseRedirect}
 	}
 	c.kinstaHost = strings.EqualFold(c.base.Hostname(), "api.kinsta.com")
 	c.sem = make(chan struct{}, c.concurrency)
@@ -358,10 +367,7 @@ func (c *Client) try(ctx context.Context, u *url.URL, apiPath string, attempt in
 		}
 		return answer{status: resp.StatusCode, body: body}, nil, nil
 	}
-	msg := errorMessage(body)
-	if len(c.key) >= 4 {
-		msg = strings.ReplaceAll(msg, c.key, "[redacted]")
-	}
+	msg := errorMessage(body, c.key)
 	e := &APIError{Method: http.MethodGet, Path: apiPath, Status: resp.StatusCode, Message: msg, Err: classify(resp.StatusCode, msg)}
 	e.RetryAfter = retryAfter(resp.Header, now)
 	if e.Err == ErrRateLimited {

@@ -508,16 +508,24 @@ func decodeValidation(body []byte) (Validation, error) {
 
 // errorMessage extracts Kinsta's message from an error body; for a body
 // that is not Kinsta's JSON it returns a short plain-text excerpt, or "".
-func errorMessage(body []byte) string {
+func errorMessage(body []byte, secret string) string {
+	// Redact before clean shortens the text: a cut-off key would no longer
+	// match, and its first characters would reach the error.
+	redact := func(s string) string {
+		if len(secret) >= 4 {
+			s = strings.ReplaceAll(s, secret, "[redacted]")
+		}
+		return s
+	}
 	var w wireError
 	if json.Unmarshal(body, &w) == nil {
-		return clean(string(w.Message))
+		return clean(redact(string(w.Message)))
 	}
 	s := strings.TrimSpace(string(body))
 	if s == "" || s[0] == '<' || s[0] == '{' || s[0] == '[' {
 		return ""
 	}
-	return clean(s)
+	return clean(redact(s))
 }
 
 // clean keeps a message to one printable line of at most 200 runes.

@@ -114,7 +114,7 @@ func TestErrorMessage(t *testing.T) {
 		`{"message":{"nested":true}}`:                         "",
 	}
 	for in, want := range tests {
-		if got := errorMessage([]byte(in)); got != want {
+		if got := errorMessage([]byte(in), ""); got != want {
 			t.Errorf("errorMessage(%.30q) = %q, want %q", in, got, want)
 		}
 	}

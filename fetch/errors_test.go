@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -526,5 +527,61 @@ func TestConcurrencyBound(t *testing.T) {
 	wg.Wait()
 	if peak != 3 {
 		t.Errorf("peak in flight %d, want 3", peak)
+	}
+}
+
+// A server that echoes the key after a long message must not leak even the
+// key's first characters: the message is cut to 200 runes, so it is
+// redacted before it is cut.
+func TestEchoedKeyRedactedBeforeTruncation(t *testing.T) {
+	t.Parallel()
+	for pad := 160; pad <= 190; pad += 5 { // the 200-rune cut falls inside the key for some of these
+		srv := mount(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			respond(400, `{"message":"`+strings.Repeat("x", pad)+` invalid token `+testKey+`","status":400}`)(w, r)
+		}))
+		c, _ := newTestClient(t, srv, WithMaxRetries(0))
+		_, err := c.Bandwidth(t.Context(), appID, testRange)
+		if err == nil {
+			t.Fatal("want an error")
+		}
+		if strings.Contains(err.Error(), testKey[:6]) {
+			t.Errorf("pad %d: the error holds the key's start: %v", pad, err)
+		}
+	}
+}
+
+// A redirect would carry the Authorization header to another port or to
+// plain http on the same host name: the client refuses to follow one.
+func TestRedirectRefused(t *testing.T) {
+	t.Parallel()
+	var leaked atomic.Bool
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		leaked.Store(r.Header.Get("Authorization") != "")
+	}))
+	defer other.Close()
+	srv := mount(t, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, other.URL+"/v2/validate", http.StatusTemporaryRedirect)
+	}))
+	c, err := NewClient(testKey, WithBaseURL(srv.URL+"/v2"), WithMaxRetries(0))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Validate(t.Context()); err == nil || !strings.Contains(err.Error(), "redirect") {
+		t.Errorf("err = %v, want a refused redirect", err)
+	}
+	if leaked.Load() {
+		t.Error("the key followed the redirect")
+	}
+}
+
+// A base URL that cannot be used is named without its user info or query,
+// either of which may hold a secret.
+func TestBadBaseURLNotEchoed(t *testing.T) {
+	t.Parallel()
+	for _, u := range []string{"https://u:SEKRETPW%zz@api.example/v2", "https://api.example/v2?api_key=SEKRETQ", "https://u:SEKRETPW@api.example/v2"} {
+		_, err := NewClient(testKey, WithBaseURL(u))
+		if err == nil || strings.Contains(err.Error(), "SEKRET") {
+			t.Errorf("%s: err = %v", u, err)
+		}
 	}
 }

@@ -135,7 +135,7 @@ func FuzzDecodeCompany(f *testing.F) {
 		v, err := decodeValidation(body)
 		checkErr(t, err)
 		checkTime(t, v.ExpiresAt)
-		_ = errorMessage(body)
+		_ = errorMessage(body, "secret-key")
 	})
 }
 
