@@ -102,7 +102,7 @@ func Send(ctx context.Context, s Settings, msg *mail.Msg, opts ...SendOption) er
 			// does not lose it; sending again would duplicate it.
 			return nil
 		}
-		err = redact(err, s.Password)
+		err = redact(err, s.Username, s.Password)
 		if ctxErr := ctx.Err(); ctxErr != nil {
 			return fmt.Errorf("send email via %s: %w (last error: %w)", addr, ctxErr, err)
 		}
@@ -221,13 +221,25 @@ type redactedError struct {
 func (e *redactedError) Error() string { return e.msg }
 func (e *redactedError) Unwrap() error { return e.err }
 
-func redact(err error, password string) error {
+func redact(err error, username, password string) error {
 	if password == "" {
 		return err
 	}
 	msg := err.Error()
-	out := strings.ReplaceAll(msg, password, "[redacted]")
-	out = strings.ReplaceAll(out, base64.StdEncoding.EncodeToString([]byte(password)), "[redacted]")
+	out := msg
+	b64 := base64.StdEncoding.EncodeToString
+	// The password as typed, as AUTH LOGIN sends it, and inside the AUTH
+	// PLAIN blob (authzid NUL user NUL password): base64 of the password
+	// alone appears in that blob only when the prefix happens to be a
+	// multiple of three bytes long.
+	for _, secret := range []string{
+		password,
+		b64([]byte(password)),
+		b64([]byte("\x00" + username + "\x00" + password)),
+		b64([]byte(username + "\x00" + username + "\x00" + password)),
+	} {
+		out = strings.ReplaceAll(out, secret, "[redacted]")
+	}
 	if out == msg {
 		return err
 	}

@@ -2,6 +2,7 @@ package deliver
 
 import (
 	"context"
+	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
@@ -123,10 +124,26 @@ func TestTransient(t *testing.T) {
 	}
 }
 
+// A server that echoes the AUTH PLAIN blob: with "ops@example.co" the
+// password's own base64 is not a substring of the blob, so the blob itself
+// must be redacted.
+func TestRedactAuthPlainEcho(t *testing.T) {
+	t.Parallel()
+	const user, pw = "ops@example.co", "SMTPPASS_hunter2_zz"
+	blob := base64.StdEncoding.EncodeToString([]byte("\x00" + user + "\x00" + pw))
+	if strings.Contains(blob, base64.StdEncoding.EncodeToString([]byte(pw))) {
+		t.Fatal("test premise: the password's base64 must not be a substring of the blob")
+	}
+	err := redact(&textproto.Error{Code: 535, Msg: "5.7.8 bad credentials: " + blob}, user, pw)
+	if strings.Contains(err.Error(), blob) || !strings.Contains(err.Error(), "[redacted]") {
+		t.Errorf("AUTH PLAIN blob not redacted: %q", err)
+	}
+}
+
 func TestRedact(t *testing.T) {
 	t.Parallel()
 	base := &textproto.Error{Code: 535, Msg: "bad password hunter2 (aHVudGVyMg==)"}
-	err := redact(fmt.Errorf("auth: %w", base), "hunter2")
+	err := redact(fmt.Errorf("auth: %w", base), "user", "hunter2")
 	if strings.Contains(err.Error(), "hunter2") || strings.Contains(err.Error(), "aHVudGVyMg==") {
 		t.Errorf("not redacted: %q", err)
 	}
