@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -169,7 +170,7 @@ func appLabel(a fetch.Application) string {
 func appNames(apps []fetch.Application) string {
 	var names []string
 	for _, a := range apps {
-		names = append(names, a.Name)
+		names = append(names, strconv.Quote(a.Name)) // the API's text: quoted, never raw on stderr
 	}
 	if len(names) > 20 {
 		names = append(names[:20], "…")
@@ -277,7 +278,9 @@ func (r *runner) runTasks(ctx context.Context, rc report.ReportConfig, apps []fe
 			if remaining[t.appIdx] == 0 {
 				done++
 				if r.o.verbose || r.clock().Sub(start) > 2*time.Second {
-					fmt.Fprintf(r.stderr, "%s: [%d/%d] %s: %s\n", rc.Name, done, len(apps), appLabel(apps[t.appIdx]), progressNote(failedPer[t.appIdx]))
+					// %q: an app name is the API's text and may hold terminal
+					// escapes, line breaks or "::" workflow commands.
+					fmt.Fprintf(r.stderr, "%s: [%d/%d] %q: %s\n", rc.Name, done, len(apps), appLabel(apps[t.appIdx]), progressNote(failedPer[t.appIdx]))
 				}
 			}
 		}()

@@ -48,6 +48,7 @@ const (
 // with no data for a metric gets no chart for it. Equal reports give equal
 // bytes.
 func EmailCharts(r report.Report) ([]Image, error) {
+	r = report.ForDisplay(r) // API text as people see it: no controls, bidi isolated, capped
 	loc := r.Location
 	if loc == nil {
 		loc = time.UTC

@@ -23,6 +23,7 @@ var pageTemplate = template.Must(template.New("report.html.tmpl").Parse(template
 // script, the chart data and the styles inlined, and no reference to the
 // network. Equal reports give equal bytes.
 func WriteHTML(w io.Writer, r report.Report) error {
+	r = report.ForDisplay(r) // API text as people see it: no controls, bidi isolated, capped
 	p, err := buildPage(r)
 	if err != nil {
 		return fmt.Errorf("build html report %q: %w", r.Name, err)

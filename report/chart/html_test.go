@@ -445,3 +445,21 @@ func TestWeekOfHourlyBucketsIsNotDownsampled(t *testing.T) {
 		t.Error("30 days of hourly buckets were not downsampled, or the page does not say so")
 	}
 }
+
+func TestWriteHTMLDefusesSpoofingNames(t *testing.T) {
+	t.Parallel()
+	r := reporttest.Build(reporttest.Options{Apps: 2, Days: 2})
+	r.Periods[0].Apps[0].DisplayName = "P\u202egnp.exe"
+	r.Periods[0].Apps[1].DisplayName = "x" + strings.Repeat("y", 40000)
+	var b bytes.Buffer
+	if err := WriteHTML(&b, r); err != nil {
+		t.Fatal(err)
+	}
+	page := b.String()
+	if strings.ContainsRune(page, '\u202e') || !strings.Contains(page, "\u2068Pgnp.exe\u2069") {
+		t.Error("the right-to-left override reached the page, or the name is not isolated")
+	}
+	if strings.Contains(page, strings.Repeat("y", report.MaxDisplayRunes+1)) {
+		t.Error("a 40,000-character name is shown whole")
+	}
+}

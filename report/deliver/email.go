@@ -168,6 +168,7 @@ const mailColumn = 600
 // says so in the body; if it does not fit even without attachments, Build
 // returns an error.
 func Build(r report.Report, s Settings, charts []Image, atts []Attachment) (*mail.Msg, BuildInfo, error) {
+	r = report.ForDisplay(r) // API text as people see it: no controls, bidi isolated, capped
 	info := BuildInfo{Budget: s.MaxMessageBytes}
 	if info.Budget == 0 {
 		info.Budget = DefaultMaxMessageBytes

@@ -228,3 +228,35 @@ func TestChartScaledToColumn(t *testing.T) {
 		t.Errorf("display size %dx%d, want 600x240", cv[0].Width, cv[0].Height)
 	}
 }
+
+// Names that would forge lines in the text part, or reverse the figures
+// beside them with a right-to-left override, are shown defused.
+func TestBuildSpoofingNames(t *testing.T) {
+	t.Parallel()
+	r := testReport(t, reporttest.Options{Apps: 2, WithAlerts: true})
+	r.Periods[0].Apps[0].DisplayName = "Devil\r\nBcc: victim@evil.example\r\nAlerts: none"
+	r.Periods[0].Apps[1].DisplayName = "P\u202egnp.exe"
+	msg, _, err := Build(r, testSettings(), nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var eml bytes.Buffer
+	if err := WriteEML(&eml, msg); err != nil {
+		t.Fatal(err)
+	}
+	_, root := parseMessage(t, eml.Bytes())
+	text, htmlBody := checkMessage(t, root, "multipart/alternative[text/plain,text/html]", nil)
+	for _, line := range strings.Split(text, "\n") {
+		if strings.HasPrefix(strings.TrimSpace(line), "Bcc:") || strings.HasPrefix(strings.TrimSpace(line), "Alerts: none") {
+			t.Errorf("a name forged the line %q in the text part", line)
+		}
+	}
+	for part, body := range map[string]string{"text": text, "html": html.UnescapeString(htmlBody)} {
+		if strings.ContainsRune(body, '\u202e') {
+			t.Errorf("the %s part carries the right-to-left override", part)
+		}
+		if !strings.Contains(body, "Devil  Bcc: victim@evil.example") {
+			t.Errorf("the %s part does not show the name on one line", part)
+		}
+	}
+}
