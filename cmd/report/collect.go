@@ -35,7 +35,7 @@ type task struct {
 
 // collect fetches everything one report needs and returns its finalized
 // model. missingAny is true when a metric could not be fetched.
-func (r *runner) collect(ctx context.Context, rc report.ReportConfig, loc *time.Location) (report.Report, bool, error) {
+func (r *runner) collect(ctx context.Context, rc report.ReportConfig, apps []fetch.Application, loc *time.Location) (report.Report, bool, error) {
 	rep := report.Report{
 		Name:        rc.Name,
 		GeneratedAt: r.o.now,
@@ -44,10 +44,6 @@ func (r *runner) collect(ctx context.Context, rc report.ReportConfig, loc *time.
 		Metrics:     rc.Metrics,
 	}
 	before := r.client.Stats()
-	apps, err := r.selectApps(rc)
-	if err != nil {
-		return rep, false, err
-	}
 	plan, notes, err := r.planPeriods(rc, loc)
 	if err != nil {
 		return rep, false, err
@@ -69,7 +65,17 @@ func (r *runner) collect(ctx context.Context, rc report.ReportConfig, loc *time.
 		}
 	}
 	r.log.Debug("plan", "report", rc.Name, "apps", len(apps), "periods", len(plan), "requests", len(tasks))
-	r.runTasks(ctx, rc, apps, tasks)
+	// A period that has not begun (week_to_date at the first instant of its
+	// week) has nothing to fetch: its metrics are empty, not missing.
+	var fetchable []*task
+	for _, t := range tasks {
+		if !t.pp.period.End.After(t.pp.period.Start) {
+			t.metric = &report.Metric{Key: t.key}
+			continue
+		}
+		fetchable = append(fetchable, t)
+	}
+	r.runTasks(ctx, rc, apps, fetchable)
 	if err := ctx.Err(); err != nil {
 		return rep, false, err
 	}
@@ -78,7 +84,7 @@ func (r *runner) collect(ctx context.Context, rc report.ReportConfig, loc *time.
 	// and write no empty report.
 	failed := 0
 	var firstErr error
-	for _, t := range tasks {
+	for _, t := range fetchable {
 		if t.err != nil {
 			failed++
 			if firstErr == nil {
@@ -86,7 +92,7 @@ func (r *runner) collect(ctx context.Context, rc report.ReportConfig, loc *time.
 			}
 		}
 	}
-	if len(tasks) > 0 && failed == len(tasks) {
+	if len(fetchable) > 0 && failed == len(fetchable) {
 		return rep, false, fmt.Errorf("nothing could be fetched (%d requests failed): %w", failed, explainAPIError("fetch metrics", firstErr))
 	}
 
@@ -150,14 +156,24 @@ func (r *runner) selectApps(rc report.ReportConfig) ([]fetch.Application, error)
 			}
 		}
 		if !found {
-			problems = append(problems, fmt.Sprintf("%s:%d: reports[%s].apps[%d]: no application matches %q (by id, name or display_name; have: %s)",
-				r.cfg.File, rc.Line, rc.Name, i, want, appNames(all)))
+			problems = append(problems, fmt.Sprintf("%s:%d: reports[%d].apps[%d]: no application matches %q (by id, name or display_name; have: %s)",
+				r.cfg.File, rc.Line, r.reportIndex(rc), i, want, appNames(all)))
 		}
 	}
 	if len(problems) > 0 {
 		return nil, &usageError{lines: problems}
 	}
 	return out, nil
+}
+
+// reportIndex is the report's position in the config, for field paths.
+func (r *runner) reportIndex(rc report.ReportConfig) int {
+	for i, c := range r.cfg.Reports {
+		if c.Name == rc.Name {
+			return i
+		}
+	}
+	return -1
 }
 
 func appLabel(a fetch.Application) string {
@@ -186,10 +202,14 @@ func (r *runner) planPeriods(rc report.ReportConfig, loc *time.Location) ([]*pla
 	for _, spec := range rc.Periods {
 		name, start, end, err := report.ResolvePeriod(spec, now, loc)
 		if err != nil {
-			return nil, nil, &usageError{lines: []string{fmt.Sprintf("%s:%d: reports[%s].periods: %v", r.cfg.File, spec.Line, rc.Name, err)}}
+			return nil, nil, &usageError{lines: []string{fmt.Sprintf("%s:%d: reports[%d].periods: %v", r.cfg.File, spec.Line, r.reportIndex(rc), err)}}
 		}
 		interval := report.IntervalFor(rc.Interval, start, end)
 		pp := newPlanned(name, start, end, interval, loc)
+		if !end.After(start) {
+			pp.period.Notes = append(pp.period.Notes, fmt.Sprintf("%s is empty: at %s it has not begun, so there is nothing to report yet.",
+				name, now.In(loc).Format("2006-01-02 15:04 MST")))
+		}
 		if report.BeyondRetention(start, now) {
 			note := fmt.Sprintf("%s starts %s, further back than the %d days Kinsta keeps analytics: its first days may be empty.",
 				name, start.Format("2006-01-02"), report.RetentionDays)
@@ -197,7 +217,7 @@ func (r *runner) planPeriods(rc report.ReportConfig, loc *time.Location) ([]*pla
 			pp.period.Notes = append(pp.period.Notes, note)
 			r.log.Warn("period reaches back past Kinsta's analytics retention", "report", rc.Name, "period", name, "start", start.Format(time.RFC3339), "retention_days", report.RetentionDays)
 		}
-		if rc.Compare {
+		if rc.Compare && end.After(start) {
 			ps, pe := report.PreviousRange(name, start, end, loc)
 			switch {
 			case report.BeyondRetention(pe.Add(-time.Nanosecond), now):

@@ -532,3 +532,42 @@ func TestRunOnRetiredKinstaHostSaysSevalla(t *testing.T) {
 		t.Errorf("message = %s", msg)
 	}
 }
+
+func TestRunAtTheFirstInstantOfTheMonth(t *testing.T) {
+	t.Parallel()
+	url := sim(t, kinstatest.Options{})
+	cfg := "timezone: Europe/Berlin\nreports:\n  - name: mtd\n    apps: [shop]\n    periods: [month_to_date, yesterday]\n    users: false\n"
+	res := runReport(t, cfg, map[string]string{"KINSTA_API_KEY": "test-key-0123456789", "KINSTA_API_URL": url}, "-now", "2026-11-01T00:00:00+01:00")
+	if res.code != 0 {
+		t.Fatalf("exit %d, want 0 (an empty period is not missing data); stderr:\n%s", res.code, res.stderr)
+	}
+	d := readDoc(t, res.out, "mtd", "2026-11-01")
+	mtd := d.Periods[0].Apps[0]
+	if len(mtd.Missing) != 0 {
+		t.Errorf("month_to_date lists missing metrics: %+v", mtd.Missing)
+	}
+	if bw := metric(t, mtd.Metrics["bandwidth"]); len(bw.Points) != 0 || bw.Total != nil {
+		t.Errorf("month_to_date bandwidth = %+v, want no points and a null total", bw)
+	}
+	if y := metric(t, d.Periods[1].Apps[0].Metrics["bandwidth"]); len(y.Points) != 24 {
+		t.Errorf("yesterday has %d hourly points, want 24", len(y.Points))
+	}
+}
+
+func TestRunUnmatchedAppInALaterReportFetchesNothing(t *testing.T) {
+	t.Parallel()
+	srv := kinstatest.New(kinstatest.Options{APIKey: "k"})
+	hs := httptest.NewServer(http.StripPrefix("/v2", srv))
+	defer hs.Close()
+	cfg := "reports:\n  - name: first\n    periods: [yesterday]\n  - name: second\n    apps: [shop, shpo]\n    periods: [yesterday]\n"
+	res := runReport(t, cfg, map[string]string{"KINSTA_API_KEY": "k", "KINSTA_API_URL": hs.URL + "/v2"}, "-now", "2026-11-23T06:00:00Z")
+	if res.code != 2 || !strings.Contains(res.stderr, "reports[1].apps[1]") {
+		t.Fatalf("exit %d, stderr:\n%s", res.code, res.stderr)
+	}
+	if n := srv.Requests(); n > 2 {
+		t.Errorf("%d requests before the config error was found (validate and the app list only, want ≤ 2)", n)
+	}
+	if entries, _ := os.ReadDir(res.out); len(entries) > 0 {
+		t.Errorf("the first report was written before the second's config error: %v", entries)
+	}
+}

@@ -69,7 +69,7 @@ func (r *runner) run(ctx context.Context) int {
 		return exitUsage
 	}
 	if r.o.check {
-		fmt.Fprintf(r.stderr, "%s: ok (%d reports: %s)\n", cfg.File, len(selected), reportNames(selected))
+		fmt.Fprintf(r.stderr, "%s: ok (%s: %s)\n", cfg.File, plural(len(selected), "report"), reportNames(selected))
 		return exitOK
 	}
 	if err := r.preflight(selected); err != nil {
@@ -86,9 +86,31 @@ func (r *runner) run(ctx context.Context) int {
 		return exitFailure
 	}
 
+	// Every report's apps are resolved before the first metric is fetched:
+	// an entry that matches nothing is a config error (exit 2), and must
+	// not surface after earlier reports were already written and sent.
+	apps := make(map[string][]fetch.Application, len(selected))
+	var problems []string
+	for _, rc := range selected {
+		a, err := r.selectApps(rc)
+		var ue *usageError
+		switch {
+		case errors.As(err, &ue):
+			problems = append(problems, ue.lines...)
+		case err != nil:
+			fmt.Fprintf(r.stderr, "report %s: %s\n", rc.Name, oneLine(err))
+			return exitFailure
+		}
+		apps[rc.Name] = a
+	}
+	if len(problems) > 0 {
+		r.printLines(&usageError{lines: problems})
+		return exitUsage
+	}
+
 	code := exitOK
 	for _, rc := range selected {
-		code = worst(code, r.runReport(ctx, rc))
+		code = worst(code, r.runReport(ctx, rc, apps[rc.Name]))
 		if ctx.Err() != nil {
 			fmt.Fprintln(r.stderr, "report: cancelled; artifacts already written are whole, nothing half-written remains")
 			return exitFailure
@@ -190,13 +212,13 @@ func explainAPIError(step string, err error) error {
 }
 
 // runReport runs one report: fetch, render, write, deliver.
-func (r *runner) runReport(ctx context.Context, rc report.ReportConfig) int {
+func (r *runner) runReport(ctx context.Context, rc report.ReportConfig, apps []fetch.Application) int {
 	start := r.clock()
 	loc := rc.Location
 	if loc == nil {
 		loc = time.UTC
 	}
-	rep, missingAny, err := r.collect(ctx, rc, loc)
+	rep, missingAny, err := r.collect(ctx, rc, apps, loc)
 	if err != nil {
 		var ue *usageError
 		if errors.As(err, &ue) {
