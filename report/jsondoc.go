@@ -22,7 +22,11 @@ type (
 		CompanyID   string       `json:"company_id"`
 		Periods     []jsonPeriod `json:"periods"`
 		Users       []jsonUser   `json:"users"`
-		API         jsonAPI      `json:"api"`
+		// UsersMissing says why the roster is absent when it was asked for
+		// but could not be fetched (additive to v1: users alone would read
+		// as a company with no users).
+		UsersMissing string  `json:"users_missing,omitempty"`
+		API          jsonAPI `json:"api"`
 		// Additive to v1.
 		Alerts []jsonAlert `json:"alerts"`
 		Notes  []string    `json:"notes"`
@@ -119,13 +123,14 @@ func MarshalJSON(r Report) ([]byte, error) {
 		return t.In(loc).Format(time.RFC3339)
 	}
 	doc := jsonDoc{
-		Schema:      Schema,
-		Report:      r.Name,
-		GeneratedAt: r.GeneratedAt.UTC().Format(time.RFC3339),
-		Timezone:    loc.String(),
-		CompanyID:   r.CompanyID,
-		Periods:     []jsonPeriod{},
-		Users:       []jsonUser{},
+		Schema:       Schema,
+		Report:       r.Name,
+		GeneratedAt:  r.GeneratedAt.UTC().Format(time.RFC3339),
+		Timezone:     loc.String(),
+		CompanyID:    r.CompanyID,
+		Periods:      []jsonPeriod{},
+		Users:        []jsonUser{},
+		UsersMissing: r.UsersMissing,
 		API: jsonAPI{
 			Requests:    r.API.Requests,
 			Retries:     r.API.Retries,

@@ -37,8 +37,10 @@ type task struct {
 // model. missingAny is true when a metric could not be fetched.
 func (r *runner) collect(ctx context.Context, rc report.ReportConfig, apps []fetch.Application, loc *time.Location) (report.Report, bool, error) {
 	rep := report.Report{
-		Name:        rc.Name,
-		GeneratedAt: r.o.now,
+		Name: rc.Name,
+		// When the report was made, not -now: a re-run for a past week is
+		// generated (and its mail dated) today.
+		GeneratedAt: r.clock(),
 		Location:    loc,
 		CompanyID:   r.company,
 		Metrics:     rc.Metrics,
@@ -106,7 +108,7 @@ func (r *runner) collect(ctx context.Context, rc report.ReportConfig, apps []fet
 		}
 	}
 
-	missingAny := false
+	missingAny := rep.UsersMissing != ""
 	for _, pp := range plan {
 		p := buildPeriod(pp, apps, tasks, loc)
 		for _, a := range p.Apps {
@@ -119,6 +121,15 @@ func (r *runner) collect(ctx context.Context, rc report.ReportConfig, apps []fet
 			p.Previous = &prev
 		}
 		rep.Periods = append(rep.Periods, p)
+	}
+	for i, th := range rc.Thresholds {
+		for _, want := range th.Apps {
+			if !slices.ContainsFunc(apps, func(a fetch.Application) bool { return a.ID == want || a.Name == want || a.DisplayName == want }) {
+				note := fmt.Sprintf("Threshold %d (%s) names app %q, which is not in this report: it is never checked for that app.", i+1, th.Metric, want)
+				rep.Notes = append(rep.Notes, note)
+				r.log.Warn("threshold names an app that is not in the report", "report", rc.Name, "threshold", i+1, "app", want)
+			}
+		}
 	}
 	report.Finalize(&rep)
 	report.CompareWithPrevious(&rep)
@@ -287,7 +298,7 @@ func (r *runner) runTasks(ctx context.Context, rc report.ReportConfig, apps []fe
 			rg := fetch.Range{Start: t.pp.period.Start, End: t.pp.period.End, Interval: t.pp.fetchInterval}
 			t.metric, t.err = r.client.Metric(ctx, apps[t.appIdx].ID, t.key, rg, rc.SlowestRequestsLimit)
 			if t.err != nil {
-				r.log.Debug("metric failed", "app", apps[t.appIdx].Name, "metric", t.key, "err", t.err)
+				r.log.Warn("metric not fetched; the report lists it as missing", "report", rc.Name, "period", t.pp.period.Name, "app", apps[t.appIdx].Name, "metric", t.key, "err", t.err)
 			}
 			mu.Lock()
 			defer mu.Unlock()

@@ -571,3 +571,44 @@ func TestRunUnmatchedAppInALaterReportFetchesNothing(t *testing.T) {
 		t.Errorf("the first report was written before the second's config error: %v", entries)
 	}
 }
+
+func TestRunSaysWhatIsMissing(t *testing.T) {
+	t.Parallel()
+	url := sim(t, kinstatest.Options{FailMetric: &kinstatest.FailMetric{App: "shop", Metric: "bandwidth"}})
+	cfg := strings.Replace(utcDaily, "timezone: UTC\n", "timezone: UTC\napi:\n  max_retries: 0\n", 1)
+	res := runReport(t, cfg, map[string]string{"KINSTA_API_KEY": "test-key-0123456789", "KINSTA_API_URL": url}, "-now", "2026-11-23T06:00:00Z")
+	if res.code != 3 {
+		t.Fatalf("exit %d, want 3; stderr:\n%s", res.code, res.stderr)
+	}
+	if !strings.Contains(res.stderr, "delivered with missing data: 1 metric of 1 app in week") {
+		t.Errorf("stderr does not say what is missing:\n%s", res.stderr)
+	}
+	if !strings.Contains(res.stderr, "metric=bandwidth") {
+		t.Errorf("no warning names the failed metric:\n%s", res.stderr)
+	}
+}
+
+func TestRunBadEnvironmentIsAUsageError(t *testing.T) {
+	t.Parallel()
+	res := runReport(t, utcDaily, map[string]string{"KINSTA_API_KEY": "k", "KINSTA_API_URL": "127.0.0.1:8089/v2?token=SECRET"}, "-now", "2026-11-23T06:00:00Z")
+	if res.code != 2 || !strings.Contains(res.stderr, "KINSTA_API_URL") || strings.Contains(res.stderr, "SECRET") {
+		t.Errorf("exit %d, stderr:\n%s", res.code, res.stderr)
+	}
+}
+
+func TestRunOnAlertWithoutCrossingWritesNoEmail(t *testing.T) {
+	t.Parallel()
+	url := sim(t, kinstatest.Options{})
+	cfg := strings.Replace(alertsConfig(2525), "      - metric: response_time_p95\n        above: 800ms\n        apps: [shop]\n", "", 1)
+	cfg = strings.Replace(cfg, "    thresholds:", "    send: on_alert\n    thresholds:", 1)
+	res := runReport(t, cfg, map[string]string{"KINSTA_API_KEY": "test-key-0123456789", "KINSTA_API_URL": url}, "-now", "2026-11-23T07:00:00+01:00", "-dry-run")
+	if res.code != 0 {
+		t.Fatalf("exit %d, stderr:\n%s", res.code, res.stderr)
+	}
+	if _, err := os.Stat(filepath.Join(res.out, "alerts", "alerts_2026-11-23.eml")); err == nil {
+		t.Error("a dry run wrote the .eml of a mail that send: on_alert would not send")
+	}
+	if !strings.Contains(res.stderr, "no email (send: on_alert") {
+		t.Errorf("stderr does not say why no email:\n%s", res.stderr)
+	}
+}

@@ -44,6 +44,12 @@ type options struct {
 	verbose bool
 }
 
+// flagError is a usage problem found after the flag package parsed the
+// flags (which prints its own errors).
+type flagError struct{ msg string }
+
+func (e *flagError) Error() string { return e.msg }
+
 type stringList []string
 
 func (s *stringList) String() string     { return strings.Join(*s, ",") }
@@ -70,12 +76,12 @@ func parseFlags(args []string, stderr io.Writer, clock func() time.Time) (option
 		return o, err
 	}
 	if fs.NArg() > 0 {
-		return o, fmt.Errorf("unexpected argument %q (flags only; see -h)", fs.Arg(0))
+		return o, &flagError{fmt.Sprintf("unexpected argument %q (flags only; see -h)", fs.Arg(0))}
 	}
 	if now != "" {
 		t, err := time.Parse(time.RFC3339, now)
 		if err != nil {
-			return o, fmt.Errorf("-now: %q is not an RFC 3339 instant (e.g. 2026-11-23T06:00:00Z)", now)
+			return o, &flagError{fmt.Sprintf("-now: %q is not an RFC 3339 instant (e.g. 2026-11-23T06:00:00Z)", now)}
 		}
 		o.now = t
 	} else {
@@ -94,7 +100,10 @@ func run(ctx context.Context, args []string, stderr io.Writer, getenv func(strin
 		if errors.Is(err, flag.ErrHelp) {
 			return exitOK
 		}
-		fmt.Fprintln(stderr, "report:", err)
+		var own *flagError
+		if errors.As(err, &own) {
+			fmt.Fprintln(stderr, "report:", err) // the flag package printed its own errors already
+		}
 		return exitUsage
 	}
 	r := newRunner(o, stderr, getenv, clock)

@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -135,6 +136,14 @@ func (r *runner) preflight(selected []report.ReportConfig) error {
 	var lines []string
 	if !r.o.demo && r.getenv("KINSTA_API_KEY") == "" {
 		lines = append(lines, "KINSTA_API_KEY is not set: create an API key in MyKinsta (Company settings > API Keys) and export it, or run with -demo")
+	}
+	if u := r.getenv("KINSTA_API_URL"); u != "" && !r.o.demo {
+		if p, err := url.Parse(u); err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" || p.User != nil || p.RawQuery != "" {
+			lines = append(lines, "KINSTA_API_URL is not a usable base URL (want e.g. https://api.sevalla.com/v2, with no user info or query)")
+		}
+	}
+	if err := os.MkdirAll(r.o.out, 0o755); err != nil {
+		lines = append(lines, fmt.Sprintf("-out %s: %v", r.o.out, errors.Unwrap(err)))
 	}
 	if !r.o.dryRun {
 		for _, rc := range selected {
@@ -270,9 +279,32 @@ func (r *runner) runReport(ctx context.Context, rc report.ReportConfig, apps []f
 		plural(len(firstApps(rep)), "app"), plural(len(rep.Periods), "period"),
 		st.Requests, st.Retries, st.RateLimited, st.Wait.Seconds(), r.clock().Sub(start).Seconds())
 	if missingAny {
+		fmt.Fprintf(r.stderr, "%s: delivered with missing data: %s (listed under \"missing\" in %s.json and in every output)\n",
+			rc.Name, missingSummary(rep), base)
 		return exitPartial
 	}
 	return exitOK
+}
+
+// missingSummary says in a few words what a report lacks.
+func missingSummary(rep report.Report) string {
+	var parts []string
+	if rep.UsersMissing != "" {
+		parts = append(parts, "the user roster")
+	}
+	for _, p := range rep.Periods {
+		n, apps := 0, 0
+		for _, a := range p.Apps {
+			n += len(a.Missing)
+			if len(a.Missing) > 0 {
+				apps++
+			}
+		}
+		if n > 0 {
+			parts = append(parts, fmt.Sprintf("%s of %s in %s", plural(n, "metric"), plural(apps, "app"), p.Name))
+		}
+	}
+	return strings.Join(parts, "; ")
 }
 
 func plural(n int, noun string) string {
@@ -341,6 +373,11 @@ func (r *runner) deliver(ctx context.Context, rc report.ReportConfig, rep report
 			atts = append(atts, deliver.Attachment{Name: base + f.ext, Data: f.data, Path: filepath.Join(dir, base+f.ext)})
 		}
 	}
+	if !report.ShouldSend(rc.Send, rep.Alerts) {
+		// Not even a .eml on a dry run: it would show a mail that a real run
+		// does not send.
+		return "; no email (send: on_alert and nothing crossed a threshold)", nil
+	}
 	msg, info, err := deliver.Build(rep, s, imgs, atts)
 	if err != nil {
 		return "", err
@@ -354,9 +391,6 @@ func (r *runner) deliver(ctx context.Context, rc report.ReportConfig, rep report
 			return "", err
 		}
 		return ".eml", nil
-	}
-	if !report.ShouldSend(rc.Send, rep.Alerts) {
-		return "; email not sent (send: on_alert and nothing crossed a threshold)", nil
 	}
 	pw, err := r.cfg.SMTPPassword(r.getenv)
 	if err != nil {
