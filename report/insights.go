@@ -317,6 +317,9 @@ func EvaluateThresholds(r *Report, ts []Threshold) []Alert {
 					for _, c := range thresholdCrossings(tg, on, t.Above) {
 						al := base
 						al.Process = tg.process
+						if c.index >= 0 && tg.pointProcess != nil {
+							al.Process = tg.pointProcess[c.index] // a run's own process
+						}
 						al.Value = c.Value
 						if on == OnAnyBucket {
 							al.Time, al.HasTime = c.Time, true
@@ -336,6 +339,16 @@ type thresholdTarget struct {
 	process string
 	points  []Point
 	summary Summary
+	// pointProcess names each point's process where the points are of
+	// several (run_time's runs); nil otherwise.
+	pointProcess []string
+}
+
+// crossing is a value above a limit: a bucket (index into the target's
+// points) or a summary figure (index -1).
+type crossing struct {
+	Point
+	index int
 }
 
 func thresholdTargets(info MetricInfo, m *Metric) []thresholdTarget {
@@ -348,10 +361,12 @@ func thresholdTargets(info MetricInfo, m *Metric) []thresholdTarget {
 		return out
 	case KindRuns:
 		pts := make([]Point, len(m.Runs))
+		procs := make([]string, len(m.Runs))
 		for i, run := range m.Runs {
 			pts[i] = Point{Time: run.Start, Value: run.Seconds}
+			procs[i] = run.ProcessID
 		}
-		return []thresholdTarget{{points: pts, summary: m.Summary}}
+		return []thresholdTarget{{points: pts, summary: m.Summary, pointProcess: procs}}
 	case KindRows:
 		pts := make([]Point, len(m.Rows))
 		for i, row := range m.Rows {
@@ -366,12 +381,12 @@ func thresholdTargets(info MetricInfo, m *Metric) []thresholdTarget {
 // thresholdCrossings returns the values of tg above limit for mode on: one
 // point for a summary figure (Time unset), every bucket above for
 // any_bucket.
-func thresholdCrossings(tg thresholdTarget, on string, limit float64) []Point {
+func thresholdCrossings(tg thresholdTarget, on string, limit float64) []crossing {
 	if on == OnAnyBucket {
-		var out []Point
-		for _, pt := range tg.points {
+		var out []crossing
+		for i, pt := range tg.points {
 			if pt.Value > limit {
-				out = append(out, pt)
+				out = append(out, crossing{Point: pt, index: i})
 			}
 		}
 		return out
@@ -389,7 +404,7 @@ func thresholdCrossings(tg thresholdTarget, on string, limit float64) []Point {
 	if v == nil || !(*v > limit) {
 		return nil
 	}
-	return []Point{{Value: *v}}
+	return []crossing{{Point: Point{Value: *v}, index: -1}}
 }
 
 func firstFigure(a, b *float64) *float64 {

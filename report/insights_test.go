@@ -475,8 +475,10 @@ func TestThresholdEvaluate(t *testing.T) {
 			"yesterday Shop Front(id-shop) run_time total 7000>6000 seconds (100m)",
 		}},
 		{"run time per run", []report.Threshold{{Metric: report.RunTime, Above: 3500, On: "any_bucket", Raw: "3500s"}}, []string{
-			"previous_week Shop Front(id-shop) run_time any_bucket @11-17 4000>3500 seconds (3500s)",
-			"yesterday Shop Front(id-shop) run_time any_bucket @11-17 4000>3500 seconds (3500s)",
+			// each alert names its run's process, so two runs over the limit
+			// can be told apart
+			"previous_week Shop Front(id-shop) run_time[web-1] any_bucket @11-17 4000>3500 seconds (3500s)",
+			"yesterday Shop Front(id-shop) run_time[web-1] any_bucket @11-17 4000>3500 seconds (3500s)",
 		}},
 		{"slowest request", []report.Threshold{{Metric: report.SlowestRequests, Above: 1000, Raw: "1s"}}, []string{
 			"previous_week Shop Front(id-shop) slowest_requests peak 1500>1000 ms (1s)",
