@@ -56,6 +56,17 @@ func sim(t *testing.T, o kinstatest.Options) string {
 	return srv.URL + "/v2"
 }
 
+// repoConfig is the repository's reports.yaml: the documented example
+// that -demo runs.
+func repoConfig(t *testing.T) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "..", "reports.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
 type result struct {
 	code   int
 	stderr string
@@ -406,15 +417,8 @@ func TestRunFailingMetricExits3WithMissing(t *testing.T) {
 
 func TestRunDemo(t *testing.T) {
 	t.Parallel()
-	root, err := filepath.Abs("../..")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := os.ReadFile(filepath.Join(root, "reports.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	res := runReport(t, string(cfg), nil, "-demo", "-now", "2026-11-23T06:00:00Z")
+	cfg := repoConfig(t)
+	res := runReport(t, cfg, nil, "-demo", "-now", "2026-11-23T06:00:00Z")
 	if res.code != 0 {
 		t.Fatalf("exit %d, stderr:\n%s", res.code, res.stderr)
 	}
@@ -480,19 +484,12 @@ func TestRunSignalCancelsCleanly(t *testing.T) {
 
 func TestRunCheckNeedsNoKeyAndNoNetwork(t *testing.T) {
 	t.Parallel()
-	root, err := filepath.Abs("../..")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := os.ReadFile(filepath.Join(root, "reports.yaml"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	res := runReport(t, string(cfg), map[string]string{"KINSTA_API_URL": "http://127.0.0.1:1/v2"}, "-check")
+	cfg := repoConfig(t)
+	res := runReport(t, cfg, map[string]string{"KINSTA_API_URL": "http://127.0.0.1:1/v2"}, "-check")
 	if res.code != 0 || !strings.Contains(res.stderr, "ok") {
 		t.Fatalf("exit %d, stderr:\n%s", res.code, res.stderr)
 	}
-	res = runReport(t, string(cfg), nil, "-check", "-report", "no-such-report")
+	res = runReport(t, cfg, nil, "-check", "-report", "no-such-report")
 	if res.code != 2 || !strings.Contains(res.stderr, "no-such-report") {
 		t.Fatalf("-report with an unknown name: exit %d, stderr:\n%s", res.code, res.stderr)
 	}
