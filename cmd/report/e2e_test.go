@@ -609,3 +609,27 @@ func TestRunOnAlertWithoutCrossingWritesNoEmail(t *testing.T) {
 		t.Errorf("stderr does not say why no email:\n%s", res.stderr)
 	}
 }
+
+func TestRunRosterNotFetchedExits3(t *testing.T) {
+	t.Parallel()
+	url := sim(t, kinstatest.Options{FailUsers: true})
+	cfg := strings.Replace(utcDaily, "timezone: UTC\n", "timezone: UTC\napi:\n  max_retries: 0\n", 1)
+	res := runReport(t, cfg, map[string]string{"KINSTA_API_KEY": "test-key-0123456789", "KINSTA_API_URL": url}, "-now", "2026-11-23T06:00:00Z")
+	if res.code != 3 || !strings.Contains(res.stderr, "the user roster") {
+		t.Fatalf("exit %d, want 3 naming the roster; stderr:\n%s", res.code, res.stderr)
+	}
+	b, err := os.ReadFile(filepath.Join(res.out, "utc-daily", "utc-daily_2026-11-23.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var d struct {
+		Users        []any  `json:"users"`
+		UsersMissing string `json:"users_missing"`
+	}
+	if err := json.Unmarshal(b, &d); err != nil {
+		t.Fatal(err)
+	}
+	if len(d.Users) != 0 || !strings.Contains(d.UsersMissing, "500") {
+		t.Errorf("users = %v, users_missing = %q", d.Users, d.UsersMissing)
+	}
+}

@@ -84,6 +84,8 @@ type Options struct {
 	MovedApplications bool
 	// Users defaults to DefaultUsers().
 	Users []User
+	// FailUsers makes /company/{id}/users always answer 500.
+	FailUsers bool
 	// Now is the clock of the rate limiter (default time.Now). It is the
 	// only use of a clock: the data never depends on it.
 	Now func() time.Time
@@ -289,6 +291,10 @@ type wireUser struct {
 }
 
 func (s *Server) users(w http.ResponseWriter, company string) {
+	if s.o.FailUsers {
+		writeError(w, http.StatusInternalServerError, "Error occurred while retrieving company users")
+		return
+	}
 	if company != s.o.CompanyID {
 		writeError(w, http.StatusNotFound, msgNoCompany)
 		return
