@@ -1,7 +1,11 @@
 package sheet
 
 import (
+	"bytes"
+	"errors"
 	"fmt"
+	"io"
+	"io/fs"
 	"math"
 	"slices"
 	"strconv"
@@ -41,6 +45,7 @@ type seriesPlan struct {
 	cols   []seriesCol
 	blocks []seriesBlock
 	sc     scale
+	num    int      // the style of the values' number format
 	max    float64  // the largest absolute value, unscaled
 	top    []string // the rows above the header
 	header int
@@ -372,6 +377,7 @@ func (b *book) streamSeries(pl *seriesPlan) error {
 	if err != nil {
 		return err
 	}
+	pl.num = numStyle
 	ncols := 2 + len(pl.cols)
 	colStyles := make([]int, ncols)
 	for i := 2; i < ncols; i++ {
@@ -406,10 +412,32 @@ func (b *book) streamSeries(pl *seriesPlan) error {
 	if err := sw.SetRow(fmt.Sprintf("A%d", pl.header), b.headerCells(heads, span(2, len(heads))...), rowHeight(heads)); err != nil {
 		return err
 	}
-	cells := make([]any, ncols)
-	cursor := make([]int, len(pl.cols))
-	numRow := excelize.RowOpts{StyleID: numStyle}
+	// The data rows are made when the package is written (see
+	// writePackage): here they would be held in memory, the whole sheet,
+	// until then.
 	last := pl.header
+	for _, blk := range pl.blocks {
+		if len(blk.times) > 0 {
+			last = blk.last()
+		}
+	}
+	if err := b.autoFilter(pl.name, pl.header, last, ncols); err != nil {
+		return err
+	}
+	b.deferred["xl/worksheets/sheet"+strconv.Itoa(sw.SheetID)+".xml"] = pl
+	return sw.Flush()
+}
+
+// seriesRows writes the data rows of a series sheet, as excelize's XML, to
+// w: a row per bucket, a column per app (or app and process).
+func (b *book) seriesRows(w io.Writer, pl *seriesPlan) error {
+	rs := &rowStream{w: w}
+	defer rs.close()
+	cells := make([]any, 2+len(pl.cols))
+	cursor := make([]int, len(pl.cols))
+	// The row's style is the number format: excelize then need not look
+	// each cell's column style up.
+	numRow := excelize.RowOpts{StyleID: pl.num}
 	for _, blk := range pl.blocks {
 		clear(cursor)
 		dateStyle := b.bucketStyle(blk.period.Interval)
@@ -426,19 +454,101 @@ func (b *book) streamSeries(pl *seriesPlan) error {
 					cells[2+ci] = nil
 				}
 			}
-			last = blk.first + ti
-			// The row's style is the number format: excelize then need not
-			// look each cell's column style up.
-			if err := sw.SetRow("A"+strconv.Itoa(last), cells, numRow); err != nil {
+			if err := rs.setRow(blk.first+ti, cells, numRow); err != nil {
 				return err
 			}
 		}
 	}
-	if err := b.autoFilter(pl.name, pl.header, last, ncols); err != nil {
+	return rs.flush()
+}
+
+// rowStream turns rows into excelize's row XML, written to w: a chunk of
+// rows at a time goes through a scratch workbook's stream writer, and the
+// rows of its sheet are copied out. The cells are excelize's own, and the
+// memory they take is a chunk's.
+type rowStream struct {
+	w     io.Writer
+	f     *excelize.File
+	sw    *excelize.StreamWriter
+	cells int          // cells in the current chunk
+	buf   bytes.Buffer // the scratch sheet's XML
+}
+
+// rowChunkCells is about how many cells a chunk holds (about 40 bytes each).
+const rowChunkCells = 1 << 15
+
+func (s *rowStream) setRow(r int, cells []any, opts excelize.RowOpts) error {
+	if s.sw == nil {
+		s.f = excelize.NewFile()
+		sw, err := s.f.NewStreamWriter("Sheet1")
+		if err != nil {
+			return err
+		}
+		s.sw = sw
+	}
+	if err := s.sw.SetRow("A"+strconv.Itoa(r), cells, opts); err != nil {
 		return err
 	}
-	return sw.Flush()
+	s.cells += len(cells)
+	if s.cells >= rowChunkCells {
+		return s.flush()
+	}
+	return nil
 }
+
+// flush writes the rows of the current chunk to w.
+func (s *rowStream) flush() error {
+	if s.sw == nil {
+		return nil
+	}
+	sw := s.sw
+	s.sw, s.cells = nil, 0
+	defer s.close()
+	if err := sw.Flush(); err != nil {
+		return err
+	}
+	s.buf.Reset()
+	s.f.SetZipWriter(func(io.Writer) excelize.ZipWriter {
+		return onePart{name: "xl/worksheets/sheet1.xml", w: &s.buf}
+	})
+	if err := s.f.Write(io.Discard); err != nil {
+		return err
+	}
+	data := s.buf.Bytes()
+	start := bytes.Index(data, []byte("<sheetData>"))
+	end := bytes.LastIndex(data, []byte("</sheetData>"))
+	if start < 0 || end < start {
+		return errors.New("scratch sheet without sheetData")
+	}
+	_, err := s.w.Write(data[start+len("<sheetData>") : end])
+	return err
+}
+
+// close drops the scratch workbook.
+func (s *rowStream) close() {
+	if s.f != nil {
+		_ = s.f.Close()
+		s.f, s.sw = nil, nil
+	}
+}
+
+// onePart is a ZipWriter that keeps one part of a package and drops the
+// rest.
+type onePart struct {
+	name string
+	w    io.Writer
+}
+
+func (z onePart) Create(name string) (io.Writer, error) {
+	if name == z.name {
+		return z.w, nil
+	}
+	return io.Discard, nil
+}
+
+func (z onePart) AddFS(fs.FS) error { return errors.New("adding a file system is not supported") }
+
+func (z onePart) Close() error { return nil }
 
 // axisFormat is the number format of a chart's value axis: whole numbers
 // unless the values are small.

@@ -14,9 +14,11 @@
 //     bucket, a column per app (or app and process), real Excel dates;
 //   - Run time, Slowest requests, Users (when asked for) and About.
 //
-// Every data sheet is written with a StreamWriter, so memory stays bounded
-// for large reports; charts live on chart sheets that refer to the streamed
-// ranges (a chart added to a streamed sheet is silently lost). Strings from
+// Every data sheet is written with a StreamWriter, and the data rows of the
+// series sheets, the bulk of a large report, are made only as the package is
+// zipped, so memory stays bounded for large reports; charts live on chart
+// sheets that refer to the streamed ranges (a chart added to a streamed sheet
+// is silently lost). Strings from
 // the API are always written as inline strings, never as formulas.
 //
 // Write is a pure renderer: no paths, environment, clock or logging, and the
@@ -26,8 +28,11 @@ package sheet
 import (
 	"archive/zip"
 	"bytes"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"maps"
 	"math"
 	"regexp"
 	"slices"
@@ -73,16 +78,29 @@ func Write(w io.Writer, r report.Report) error {
 		r.Location = time.UTC
 	}
 	f := excelize.NewFile()
-	defer func() { _ = f.Close() }()
-	b := &book{f: f, r: r, used: map[string]bool{}, numStyles: map[string]int{}}
+	closed := false
+	defer func() {
+		if !closed {
+			_ = f.Close()
+		}
+	}()
+	b := &book{f: f, r: r, used: map[string]bool{}, numStyles: map[string]int{}, deferred: map[string]*seriesPlan{}}
 	if err := b.build(); err != nil {
 		return fmt.Errorf("write workbook: %w", err)
 	}
-	buf, err := f.WriteToBuffer()
-	if err != nil {
+	// excelize hands its parts to pkg instead of zipping them, so that they
+	// can be written in a fixed order with the series rows added.
+	pkg := &parts{data: map[string]*bytes.Buffer{}}
+	f.SetZipWriter(func(io.Writer) excelize.ZipWriter { return pkg })
+	if err := f.Write(io.Discard); err != nil {
 		return fmt.Errorf("write workbook: %w", err)
 	}
-	if err := canonicalZip(w, buf.Bytes()); err != nil {
+	closed = true
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("write workbook: %w", err)
+	}
+	b.f = nil
+	if err := b.writePackage(w, pkg.data); err != nil {
 		return fmt.Errorf("write workbook: %w", err)
 	}
 	return nil
@@ -98,6 +116,9 @@ type book struct {
 	numStyles map[string]int
 	st        styles
 	first     bool // the first sheet (the default "Sheet1") is not used yet
+	// deferred holds the series sheets whose data rows are written only
+	// when the package is (see writePackage), by their part name.
+	deferred map[string]*seriesPlan
 }
 
 func (b *book) build() error {
@@ -615,35 +636,71 @@ func ptr[T any](v T) *T { return &v }
 // ---------------------------------------------------------------------------
 // Output
 
-// canonicalZip copies the zip archive in data to w with its entries in a
-// fixed order ([Content_Types].xml first, then by name), without
-// recompressing. excelize writes streamed sheets in map order, so without
-// this the same report would not always give the same bytes.
-func canonicalZip(w io.Writer, data []byte) error {
-	zr, err := zip.NewReader(bytes.NewReader(data), int64(len(data)))
-	if err != nil {
-		return err
+// parts collects the parts of the package as excelize writes them (through
+// its ZipWriter hook), uncompressed.
+type parts struct {
+	data map[string]*bytes.Buffer
+}
+
+func (p *parts) Create(name string) (io.Writer, error) {
+	if _, dup := p.data[name]; dup {
+		return nil, fmt.Errorf("part %s written twice", name)
 	}
-	files := slices.Clone(zr.File)
-	slices.SortFunc(files, func(a, b *zip.File) int {
-		ka, kb := a.Name != "[Content_Types].xml", b.Name != "[Content_Types].xml"
+	buf := new(bytes.Buffer)
+	p.data[name] = buf
+	return buf, nil
+}
+
+func (p *parts) AddFS(fs.FS) error { return errors.New("adding a file system is not supported") }
+
+func (p *parts) Close() error { return nil }
+
+// writePackage zips the parts to w in a fixed order ([Content_Types].xml
+// first, then by name): excelize writes streamed sheets in map order, so
+// without this the same report would not always give the same bytes. The
+// parts excelize cannot get right are fixed (see partFix), and the data rows
+// of the series sheets are made here, straight into the compressor, so that
+// the largest sheets are never held in memory whole.
+func (b *book) writePackage(w io.Writer, pkg map[string]*bytes.Buffer) error {
+	names := slices.SortedFunc(maps.Keys(pkg), func(a, b string) int {
+		ka, kb := a != "[Content_Types].xml", b != "[Content_Types].xml"
 		if ka != kb {
 			if !ka {
 				return -1
 			}
 			return 1
 		}
-		return strings.Compare(a.Name, b.Name)
+		return strings.Compare(a, b)
 	})
+	for name := range b.deferred {
+		if pkg[name] == nil {
+			return fmt.Errorf("series sheet %s not in the package", name)
+		}
+	}
 	zw := zip.NewWriter(w)
-	for _, zf := range files {
-		if fix := partFix(zf.Name); fix != nil {
-			if err := copyFixed(zw, zf, fix); err != nil {
+	for _, name := range names {
+		data := pkg[name].Bytes()
+		delete(pkg, name)
+		out, err := zw.CreateHeader(&zip.FileHeader{Name: name, Method: zip.Deflate})
+		if err != nil {
+			return err
+		}
+		if pl := b.deferred[name]; pl != nil {
+			end := bytes.Index(data, []byte("</sheetData>"))
+			if end < 0 {
+				return fmt.Errorf("series sheet %s has no sheetData", name)
+			}
+			if _, err := out.Write(data[:end]); err != nil {
 				return err
 			}
-			continue
+			if err := b.seriesRows(out, pl); err != nil {
+				return fmt.Errorf("%s: %w", pl.name, err)
+			}
+			data = data[end:]
+		} else if fix := partFix(name); fix != nil {
+			data = []byte(fix(string(data)))
 		}
-		if err := zw.Copy(zf); err != nil {
+		if _, err := out.Write(data); err != nil {
 			return err
 		}
 	}
@@ -718,25 +775,6 @@ func fixCatAx(s string) string {
 	ax := s[i:j]
 	ax = strings.Replace(ax, `<auto val="1"></auto>`, `<auto val="0"></auto>`, 1)
 	return s[:i] + ax + s[j:]
-}
-
-// copyFixed copies a part of the package, changed by fix.
-func copyFixed(zw *zip.Writer, zf *zip.File, fix func(string) string) error {
-	rc, err := zf.Open()
-	if err != nil {
-		return err
-	}
-	data, err := io.ReadAll(rc)
-	_ = rc.Close()
-	if err != nil {
-		return err
-	}
-	out, err := zw.CreateHeader(&zip.FileHeader{Name: zf.Name, Method: zip.Deflate})
-	if err != nil {
-		return err
-	}
-	_, err = io.WriteString(out, fix(string(data)))
-	return err
 }
 
 // rowHeight is the height of a header row whose texts wrap in columns about
