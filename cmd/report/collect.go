@@ -134,6 +134,18 @@ func (r *runner) collect(ctx context.Context, rc report.ReportConfig, apps []fet
 	report.Finalize(&rep)
 	report.CompareWithPrevious(&rep)
 	rep.Alerts = report.EvaluateThresholds(&rep, rc.Thresholds)
+	// A threshold on a metric that could not be fetched was not checked:
+	// say so, or a missing metric would read as "nothing crossed".
+	for i, th := range rc.Thresholds {
+		for _, p := range rep.Periods {
+			for _, a := range p.Apps {
+				if a.Metrics[th.Metric] == nil && (len(th.Apps) == 0 || slices.Contains(th.Apps, a.ID) || slices.Contains(th.Apps, a.Name) || slices.Contains(th.Apps, a.DisplayName)) {
+					rep.Notes = append(rep.Notes, fmt.Sprintf("Threshold %d (%s above %s) was not checked for %s in %s: the metric could not be fetched.",
+						i+1, th.Metric, th.Raw, a.Label(), p.Name))
+				}
+			}
+		}
+	}
 	rep.API = statsSince(before, r.client.Stats())
 	return rep, missingAny, nil
 }
@@ -234,19 +246,25 @@ func (r *runner) planPeriods(rc report.ReportConfig, loc *time.Location) ([]*pla
 			case report.BeyondRetention(pe.Add(-time.Nanosecond), now):
 				// Even its last instant is past retention: Kinsta has no data for it.
 				pp.period.Notes = append(pp.period.Notes, fmt.Sprintf("No change against the previous period: %s to %s lies beyond Kinsta's %d-day retention.",
-					ps.Format("2006-01-02"), pe.Format("2006-01-02"), report.RetentionDays))
+					ps.Format("2006-01-02"), lastDay(pe), report.RetentionDays))
 			default:
 				prev := newPlanned(name, ps, pe, interval, loc)
 				pp.previous = prev
 				if report.BeyondRetention(ps, now) {
 					pp.period.Notes = append(pp.period.Notes, fmt.Sprintf("The previous period (%s to %s) reaches back past Kinsta's %d-day retention: its figures may be incomplete.",
-						ps.Format("2006-01-02"), pe.Format("2006-01-02"), report.RetentionDays))
+						ps.Format("2006-01-02"), lastDay(pe), report.RetentionDays))
 				}
 			}
 		}
 		plan = append(plan, pp)
 	}
 	return plan, notes, nil
+}
+
+// lastDay is the last local day inside a period ending (exclusively) at
+// end, as every output states ranges: 2026-10-24 to 2026-11-22.
+func lastDay(end time.Time) string {
+	return end.Add(-time.Nanosecond).Format("2006-01-02")
 }
 
 func newPlanned(name string, start, end time.Time, interval time.Duration, loc *time.Location) *plannedPeriod {

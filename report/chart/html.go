@@ -57,11 +57,13 @@ type page struct {
 	Notes   []string
 	Missing []missingView
 
-	ChartCount     int
-	Downsampled    int
-	MaxPoints      int
-	EChartsVersion string
-	Eager          bool
+	ChartCount  int
+	Downsampled int
+	MaxPoints   int
+	// DownsampleAbove is the longest series a chart keeps whole.
+	DownsampleAbove int
+	EChartsVersion  string
+	Eager           bool
 
 	EChartsJS template.JS
 	Data      template.JS
@@ -159,16 +161,17 @@ func buildPage(r report.Report) (page, error) {
 		metrics = report.AllMetrics()
 	}
 	p := page{
-		Name:           r.Name,
-		CompanyID:      r.CompanyID,
-		GeneratedAt:    r.GeneratedAt.In(loc).Format(layoutDateTime),
-		Zone:           formatZone(loc, r.GeneratedAt),
-		UsersAsked:     r.Users != nil || r.UsersMissing != "",
-		UsersMissing:   r.UsersMissing,
-		Notes:          r.Notes,
-		MaxPoints:      MaxPoints,
-		EChartsVersion: templates.EChartsVersion,
-		EChartsJS:      template.JS(templates.EChartsJS),
+		Name:            r.Name,
+		CompanyID:       r.CompanyID,
+		GeneratedAt:     r.GeneratedAt.In(loc).Format(layoutDateTime),
+		Zone:            formatZone(loc, r.GeneratedAt),
+		UsersAsked:      r.Users != nil || r.UsersMissing != "",
+		UsersMissing:    r.UsersMissing,
+		Notes:           r.Notes,
+		MaxPoints:       MaxPoints,
+		DownsampleAbove: downsampleAbove,
+		EChartsVersion:  templates.EChartsVersion,
+		EChartsJS:       template.JS(templates.EChartsJS),
 	}
 	for _, u := range r.Users {
 		p.Users = append(p.Users, userView{Name: u.FullName, Email: u.Email})

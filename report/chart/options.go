@@ -19,7 +19,7 @@ import (
 
 // MaxPoints is the most points a chart series carries. A chart on the page
 // is at most about 560 CSS pixels wide (two per row on a desktop, one on a
-// phone), so 200 points is one point per two to three pixels: more would
+// phone), so 160 points is about one point per three pixels: more would
 // not show, and would make a 200-app, 30-day hourly report far larger
 // (every series has 720 points). Longer series are downsampled with LTTB;
 // the summary figures and tables use every point.
