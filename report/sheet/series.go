@@ -2,6 +2,7 @@ package sheet
 
 import (
 	"bytes"
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -468,6 +469,7 @@ func (b *book) seriesRows(w io.Writer, pl *seriesPlan) error {
 // memory they take is a chunk's.
 type rowStream struct {
 	w     io.Writer
+	chunk int // cells per chunk; 0: rowChunkCells
 	f     *excelize.File
 	sw    *excelize.StreamWriter
 	cells int          // cells in the current chunk
@@ -490,7 +492,7 @@ func (s *rowStream) setRow(r int, cells []any, opts excelize.RowOpts) error {
 		return err
 	}
 	s.cells += len(cells)
-	if s.cells >= rowChunkCells {
+	if s.cells >= cmp.Or(s.chunk, rowChunkCells) {
 		return s.flush()
 	}
 	return nil
