@@ -116,19 +116,6 @@ func formatNumber(v float64, decimals int) string {
 	return b.String()
 }
 
-// formatPercent formats a change in percent with its sign: "+12.3 %".
-func formatPercent(p float64) string {
-	s := formatNumber(math.Abs(p), 1)
-	switch {
-	case s == "0.0":
-		return "±0.0 %"
-	case p > 0:
-		return "+" + s + " %"
-	default:
-		return "−" + s + " %"
-	}
-}
-
 // Date and time layouts of the page: unambiguous, in the report's zone.
 const (
 	layoutDate     = "Mon 2 Jan 2006"

@@ -413,35 +413,20 @@ func figure(s report.Summary, info report.MetricInfo) (figureLine, bool) {
 }
 
 // change shows a change with an arrow for its direction and a word and a
-// colour for whether it is good news (MetricInfo.MoreIsBad), so colour is
-// never the only cue.
-func change(info report.MetricInfo, cur float64, prev, pct *float64) *changeView {
+// colour for whether it is good news, so colour is never the only cue. The
+// arrow, text and verdict are report.DescribeChange's, as in the email.
+func change(info report.MetricInfo, cur float64, prev, _ *float64) *changeView {
 	c := &changeView{Class: "neutral", Previous: "no data"}
 	if prev != nil {
 		c.Previous = formatValue(info.Unit, *prev)
 	}
-	switch {
-	case pct != nil:
-		c.Percent = formatPercent(*pct)
-		switch {
-		case c.Percent == "±0.0 %":
-			c.Arrow = "="
-		case *pct > 0:
-			c.Arrow = "▲"
-		default:
-			c.Arrow = "▼"
-		}
-		if info.MoreIsBad && c.Arrow != "=" {
-			if *pct > 0 {
-				c.Class, c.Word = "worse", "worse"
-			} else {
-				c.Class, c.Word = "better", "better"
-			}
-		}
-	case prev != nil && *prev == 0 && cur != 0:
-		c.Arrow, c.Percent = "▲", "new"
-	default:
-		c.Arrow, c.Percent = "", "n/a"
+	v := report.DescribeChange(info, prev, &cur)
+	c.Arrow, c.Percent = v.Arrow, v.Text
+	switch v.Dir {
+	case report.Worse:
+		c.Class, c.Word = "worse", "worse"
+	case report.Better:
+		c.Class, c.Word = "better", "better"
 	}
 	return c
 }

@@ -102,7 +102,7 @@ func TestWriteHTMLContent(t *testing.T) {
 		`<span class="word">worse</span>`,   // not colour alone
 		`<span aria-hidden="true">▲</span>`, // and an arrow
 		"(was ",                             // the previous figure
-		`<div class="chg better"><span aria-hidden="true">▼</span> −12.5 % <span class="word">better</span>`,
+		`<div class="chg better"><span aria-hidden="true">▼</span> −12.5% <span class="word">better</span>`,
 		`<span aria-hidden="true">▲</span> new <span class="prev">(was 0 B)</span>`,
 		"Slowest requests",                      // the table
 		"/api/orders",                           //

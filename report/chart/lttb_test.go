@@ -124,11 +124,6 @@ func TestFormatValue(t *testing.T) {
 			t.Errorf("formatValue(%s, %v) = %q, want %q", tc.unit, tc.v, got, tc.want)
 		}
 	}
-	for p, want := range map[float64]string{12.34: "+12.3 %", -5: "−5.0 %", 0.01: "±0.0 %", 250: "+250.0 %"} {
-		if got := formatPercent(p); got != want {
-			t.Errorf("formatPercent(%v) = %q, want %q", p, got, want)
-		}
-	}
 }
 
 func TestFormatRange(t *testing.T) {
