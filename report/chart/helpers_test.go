@@ -71,8 +71,9 @@ func smallReport(t testing.TB) report.Report {
 	r.Periods[0].Notes = []string{"bandwidth is reported per day"}
 	// One fall (better) and one app that was new to bandwidth.
 	a1 := r.Periods[0].Apps[1]
-	p50 := a1.Metrics[report.ResponseTimeP50].Summary.Change
-	p50.Percent.Average = report.F(-12.5)
+	p50 := a1.Metrics[report.ResponseTimeP50].Summary
+	p50.Change.Previous.Average = report.F(*p50.Average / 0.875) // a 12.5 % fall
+	p50.Change.Percent.Average = report.F(-12.5)
 	bw := a1.Metrics[report.Bandwidth].Summary.Change
 	bw.Previous.Total, bw.Percent.Total = report.F(0), nil
 	return r
