@@ -58,7 +58,7 @@ func TestBuildWriteEML(t *testing.T) {
 	text, htmlBody := checkMessage(t, root, fullTree, atts)
 
 	for _, want := range []string{
-		"1 app crossed a threshold", "P95 response time peak", "above 300ms",
+		"1 app crossed a threshold", "P95 response time peak", "above 300 ms",
 		"Previous week: 2026-11-16 to 2026-11-22 (7 days)",
 		"Change against 2026-11-09 to 2026-11-15 (7 days).",
 		"Bandwidth", "Memory", "missing", "Memory usage: kinsta: 500 Internal Server Error",
@@ -258,5 +258,27 @@ func TestBuildSpoofingNames(t *testing.T) {
 		if !strings.Contains(body, "Devil  Bcc: victim@evil.example") {
 			t.Errorf("the %s part does not show the name on one line", part)
 		}
+	}
+}
+
+// An alert shows its value and its limit in the same units, with the limit
+// as written when that reads differently (1.5 GiB is 1.61 GB).
+func TestAlertLimitInTheValuesUnits(t *testing.T) {
+	t.Parallel()
+	r := testReport(t, reporttest.Options{Apps: 1})
+	r.Alerts = []report.Alert{{App: "Shop", Period: "previous_week", Metric: report.MemoryUsage, Process: "web", On: "average",
+		Value: 2.36e9, Limit: 1.5 * (1 << 30), Unit: report.UnitBytes, Threshold: "1.5 GiB"}}
+	msg, _, err := Build(r, testSettings(), nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var eml bytes.Buffer
+	if err := WriteEML(&eml, msg); err != nil {
+		t.Fatal(err)
+	}
+	_, root := parseMessage(t, eml.Bytes())
+	text, _ := checkMessage(t, root, "multipart/alternative[text/plain,text/html]", nil)
+	if !strings.Contains(text, "2.36 GB, above 1.61 GB (1.5 GiB)") {
+		t.Errorf("text part:\n%s", text)
 	}
 }

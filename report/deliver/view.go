@@ -3,6 +3,7 @@ package deliver
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/kinsta-report/kinsta-report/report"
@@ -170,10 +171,16 @@ func alertViews(alerts []report.Alert, loc *time.Location) ([]alertView, string)
 		if on == "any_bucket" {
 			on = "in a bucket"
 		}
-		text := fmt.Sprintf("%s %s %s, above %s (%s)", title, on, report.FormatValue(a.Unit, a.Value), a.Threshold, periodTitle(a.Period))
+		// Value and limit in the same units (the threshold as written, e.g.
+		// 1.5 GiB, follows in brackets where it reads differently).
+		limit := report.FormatValue(a.Unit, a.Limit)
+		if a.Threshold != "" && strings.ReplaceAll(a.Threshold, " ", "") != strings.ReplaceAll(limit, " ", "") {
+			limit += " (" + a.Threshold + ")"
+		}
+		text := fmt.Sprintf("%s %s %s, above %s (%s)", title, on, report.FormatValue(a.Unit, a.Value), limit, periodTitle(a.Period))
 		if a.HasTime {
 			text = fmt.Sprintf("%s %s %s at %s, above %s (%s)", title, on, report.FormatValue(a.Unit, a.Value),
-				a.Time.In(loc).Format("2006-01-02 15:04"), a.Threshold, periodTitle(a.Period))
+				a.Time.In(loc).Format("2006-01-02 15:04"), limit, periodTitle(a.Period))
 		}
 		out = append(out, alertView{App: a.App, Text: text})
 	}
