@@ -229,6 +229,10 @@ func (r *runner) planPeriods(rc report.ReportConfig, loc *time.Location) ([]*pla
 		}
 		interval := report.IntervalFor(rc.Interval, start, end)
 		pp := newPlanned(name, start, end, interval, loc)
+		if interval == 24*time.Hour {
+			pp.period.Notes = append(pp.period.Notes, "Daily buckets: each point is a local day (bandwidth and build time summed over its hours, "+
+				"the other metrics averaged), so a peak here is the highest day, not the highest hour.")
+		}
 		if !end.After(start) {
 			pp.period.Notes = append(pp.period.Notes, fmt.Sprintf("%s is empty: at %s it has not begun, so there is nothing to report yet.",
 				name, now.In(loc).Format("2006-01-02 15:04 MST")))

@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -631,5 +632,27 @@ func TestRunRosterNotFetchedExits3(t *testing.T) {
 	}
 	if len(d.Users) != 0 || !strings.Contains(d.UsersMissing, "500") {
 		t.Errorf("users = %v, users_missing = %q", d.Users, d.UsersMissing)
+	}
+}
+
+func TestRunDailyPeriodSaysWhatPeakMeans(t *testing.T) {
+	t.Parallel()
+	url := sim(t, kinstatest.Options{})
+	res := runReport(t, utcDaily, map[string]string{"KINSTA_API_KEY": "test-key-0123456789", "KINSTA_API_URL": url}, "-now", "2026-11-23T06:00:00Z")
+	if res.code != 0 {
+		t.Fatalf("exit %d, stderr:\n%s", res.code, res.stderr)
+	}
+	b, err := os.ReadFile(filepath.Join(res.out, "utc-daily", "utc-daily_2026-11-23.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var d struct {
+		Periods []struct{ Notes []string } `json:"periods"`
+	}
+	if err := json.Unmarshal(b, &d); err != nil {
+		t.Fatal(err)
+	}
+	if len(d.Periods) != 1 || !slices.ContainsFunc(d.Periods[0].Notes, func(n string) bool { return strings.Contains(n, "the highest day, not the highest hour") }) {
+		t.Errorf("a daily period does not say what its peak is: %+v", d.Periods)
 	}
 }
