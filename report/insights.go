@@ -480,46 +480,41 @@ func FormatFigure(unit Unit, v *float64) string {
 	return FormatValue(unit, *v)
 }
 
-// FormatValue formats v in unit for people, the same in every output:
+// FormatValue formats v in unit for people, the same in every output (the
+// HTML report, the email, the charts' captions and the workbook): about
+// three significant digits, with thousands separators.
 //
-//   - bytes, decimal SI with three significant digits: "512 B", "12 KB",
-//     "1.23 GB", "456 MB";
-//   - seconds: "45 s", "2.5 s", "12m 05s", "2h 03m", "168h 00m";
-//   - ms: "812 ms", "0.4 ms", then seconds: "1.2 s", "12.5 s", "1m 05s";
-//   - percent: "37.5 %", "80 %";
-//   - requests_per_minute: "340 req/min", "0.5 req/min";
-//   - any other unit: the number and the unit.
+//   - bytes, decimal SI (1 GB = 10^9 bytes, as Kinsta's dashboard): "512 B",
+//     "1.50 kB", "27.4 GB", "1.23 TB", "4,560 TB";
+//   - seconds: "45.0 s", then minutes from 2 minutes: "12.5 min", then hours
+//     from 2 hours: "2.05 h", "168 h";
+//   - ms: "183 ms", "2,570 ms", then seconds from 10 s: "12.3 s";
+//   - percent, one decimal: "35.2 %", "72.0 %";
+//   - requests_per_minute: "340 req/min", "27.5 req/min", "1.50 req/min";
+//   - any other unit: the number as above and the unit.
 //
-// Trailing zeros of decimals are dropped. A negative value gets a "−"
-// (U+2212). NaN and ±Inf are shown as MissingFigure.
+// A negative value gets a "−" (U+2212), unless it rounds to zero. NaN and
+// ±Inf are shown as MissingFigure.
 func FormatValue(unit Unit, v float64) string {
 	if !finiteNum(v) {
 		return MissingFigure
 	}
-	if v == 0 {
-		v = 0 // no "−0"
-	}
-	sign := ""
-	if v < 0 {
-		sign, v = "−", -v
-	}
-	return sign + fmtAbs(unit, v)
-}
-
-func fmtAbs(unit Unit, v float64) string {
 	switch unit {
 	case UnitBytes:
 		return fmtBytes(v)
 	case UnitSeconds:
 		return fmtSeconds(v)
 	case UnitMS:
-		return fmtMS(v)
+		if math.Abs(v) >= 10000 {
+			return FormatNumber(v/1000, 1) + " s"
+		}
+		return FormatNumber(v, 0) + " ms"
 	case UnitPercent:
-		return fmtTrim(v, 1) + " %"
+		return FormatNumber(v, 1) + " %"
 	case UnitRequestsPerMinute:
-		return fmtCount(v) + " req/min"
+		return FormatNumber(v, decimalsFor(v)) + " req/min"
 	default:
-		s := strconv.FormatFloat(v, 'g', 6, 64)
+		s := FormatNumber(v, decimalsFor(v))
 		if unit == "" {
 			return s
 		}
@@ -527,87 +522,74 @@ func fmtAbs(unit Unit, v float64) string {
 	}
 }
 
-// fmtTrim formats v with at most dec decimals, dropping trailing zeros.
-func fmtTrim(v float64, dec int) string {
-	s := strconv.FormatFloat(v, 'f', dec, 64)
-	if strings.Contains(s, ".") {
-		s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
-	}
-	return s
-}
-
-// fmtCount formats a count-like value: one decimal below 10, whole above.
-func fmtCount(v float64) string {
-	if math.Round(v*10)/10 < 10 {
-		return fmtTrim(v, 1)
-	}
-	return fmtTrim(v, 0)
-}
-
-var siByteSuffixes = []string{"B", "KB", "MB", "GB", "TB", "PB", "EB", "ZB", "YB"}
+// byteScales are the decimal byte units, largest first.
+var byteScales = []struct {
+	div  float64
+	name string
+}{{1e12, "TB"}, {1e9, "GB"}, {1e6, "MB"}, {1e3, "kB"}}
 
 func fmtBytes(v float64) string {
-	if math.Round(v) < 1000 {
-		return fmtTrim(v, 0) + " B"
+	for _, s := range byteScales {
+		if math.Abs(v) >= s.div {
+			x := v / s.div
+			return FormatNumber(x, decimalsFor(x)) + " " + s.name
+		}
 	}
-	i := 0
-	for i < len(siByteSuffixes)-1 && v >= 1000 {
-		v /= 1000
-		i++
-	}
-	// Three significant digits; a value that rounds up to 1000 moves to
-	// the next unit ("999.6 MB" is "1 GB").
-	s := fmtThreeSig(v)
-	if s == "1000" && i < len(siByteSuffixes)-1 {
-		s, i = "1", i+1
-	}
-	if v >= 1e6 { // beyond the largest unit: keep it readable
-		s = strconv.FormatFloat(v, 'g', 3, 64)
-	}
-	return s + " " + siByteSuffixes[i]
+	return FormatNumber(v, 0) + " B"
 }
 
-// fmtThreeSig formats 1 <= v < 1000 with three significant digits.
-func fmtThreeSig(v float64) string {
-	switch {
-	case math.Round(v*100)/100 < 10:
-		return fmtTrim(v, 2)
-	case math.Round(v*10)/10 < 100:
-		return fmtTrim(v, 1)
-	default:
-		return fmtTrim(v, 0)
-	}
-}
-
+// fmtSeconds formats a duration in seconds: "45.0 s", "12.5 min", "168 h".
 func fmtSeconds(v float64) string {
-	if math.Round(v*10)/10 < 10 {
-		return fmtTrim(v, 1) + " s"
+	a := math.Abs(v)
+	switch {
+	case a < 120:
+		return FormatNumber(v, decimalsFor(v)) + " s"
+	case a < 2*3600:
+		x := v / 60
+		return FormatNumber(x, decimalsFor(x)) + " min"
+	default:
+		x := v / 3600
+		return FormatNumber(x, decimalsFor(x)) + " h"
 	}
-	if math.Round(v) < 60 {
-		return fmtTrim(v, 0) + " s"
-	}
-	if math.Round(v) < 3600 {
-		s := int64(math.Round(v))
-		return fmt.Sprintf("%dm %02ds", s/60, s%60)
-	}
-	mins := math.Round(v / 60)
-	if mins >= 1e15 { // beyond exact integers: keep it readable
-		return strconv.FormatFloat(v/3600, 'g', 3, 64) + "h"
-	}
-	m := int64(mins)
-	return fmt.Sprintf("%dh %02dm", m/60, m%60)
 }
 
-func fmtMS(v float64) string {
-	if math.Round(v*10)/10 < 10 {
-		return fmtTrim(v, 1) + " ms"
+// decimalsFor gives about three significant digits: 2.47, 24.7, 247, 2,470.
+func decimalsFor(v float64) int {
+	a := math.Abs(v)
+	switch {
+	case a == 0 || a >= 100:
+		return 0
+	case a >= 10:
+		return 1
+	default:
+		return 2
 	}
-	if math.Round(v) < 1000 {
-		return fmtTrim(v, 0) + " ms"
+}
+
+// FormatNumber formats v with the given decimals and thousands separators:
+// 1234567.8 -> "1,234,567.8". A negative value gets a "−" (U+2212), unless
+// it rounds to zero. NaN and ±Inf are shown as MissingFigure.
+func FormatNumber(v float64, decimals int) string {
+	if !finiteNum(v) {
+		return MissingFigure
 	}
-	s := v / 1000
-	if math.Round(s*10)/10 < 60 {
-		return fmtTrim(s, 1) + " s"
+	s := strconv.FormatFloat(v, 'f', decimals, 64)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	intPart, frac, _ := strings.Cut(s, ".")
+	var b strings.Builder
+	if neg && strings.Trim(s, "0.") != "" {
+		b.WriteString("−")
 	}
-	return fmtSeconds(s)
+	for i, c := range intPart {
+		if i > 0 && (len(intPart)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	if frac != "" {
+		b.WriteByte('.')
+		b.WriteString(frac)
+	}
+	return b.String()
 }

@@ -591,48 +591,41 @@ func TestFormatValue(t *testing.T) {
 	}{
 		{report.UnitBytes, 0, "0 B"},
 		{report.UnitBytes, 512, "512 B"},
-		{report.UnitBytes, 999.4, "999 B"},
-		{report.UnitBytes, 999.6, "1 KB"},
-		{report.UnitBytes, 12000, "12 KB"},
-		{report.UnitBytes, 12345, "12.3 KB"},
+		{report.UnitBytes, 999, "999 B"},
+		{report.UnitBytes, 1500, "1.50 kB"},
+		{report.UnitBytes, 12345, "12.3 kB"},
 		{report.UnitBytes, 456e6, "456 MB"},
-		{report.UnitBytes, 1.234e9, "1.23 GB"},
-		{report.UnitBytes, 999.6e6, "1 GB"},
-		{report.UnitBytes, 2.5e12, "2.5 TB"},
-		{report.UnitBytes, 1e24, "1 YB"},
-		{report.UnitBytes, 1e30, "1e+06 YB"},
-		{report.UnitBytes, math.MaxFloat64, "1.8e+284 YB"},
-		{report.UnitBytes, -1.5e9, "−1.5 GB"},
+		{report.UnitBytes, 1.4e9, "1.40 GB"},
+		{report.UnitBytes, 2.5e9, "2.50 GB"},
+		{report.UnitBytes, 27.44e9, "27.4 GB"},
+		{report.UnitBytes, 1.234e12, "1.23 TB"},
+		{report.UnitBytes, 4.56e15, "4,560 TB"},
+		{report.UnitBytes, -1.5e9, "−1.50 GB"},
 		{report.UnitSeconds, 0, "0 s"},
-		{report.UnitSeconds, 2.5, "2.5 s"},
-		{report.UnitSeconds, 45, "45 s"},
-		{report.UnitSeconds, 59.6, "1m 00s"},
-		{report.UnitSeconds, 725, "12m 05s"},
-		{report.UnitSeconds, 3599.6, "1h 00m"},
-		{report.UnitSeconds, 7380, "2h 03m"},
-		{report.UnitSeconds, 604800, "168h 00m"},
-		{report.UnitSeconds, -45, "−45 s"},
-		{report.UnitSeconds, 1e300, "2.78e+296h"},
+		{report.UnitSeconds, 2.5, "2.50 s"},
+		{report.UnitSeconds, 45, "45.0 s"},
+		{report.UnitSeconds, 750, "12.5 min"},
+		{report.UnitSeconds, 1092, "18.2 min"},
+		{report.UnitSeconds, 7380, "2.05 h"},
+		{report.UnitSeconds, 604800, "168 h"},
+		{report.UnitSeconds, -45, "−45.0 s"},
 		{report.UnitMS, 0, "0 ms"},
-		{report.UnitMS, 0.4, "0.4 ms"},
-		{report.UnitMS, 812, "812 ms"},
-		{report.UnitMS, 812.4, "812 ms"},
-		{report.UnitMS, 999.6, "1 s"},
-		{report.UnitMS, 1200, "1.2 s"},
-		{report.UnitMS, 12500, "12.5 s"},
-		{report.UnitMS, 65000, "1m 05s"},
-		{report.UnitPercent, 0, "0 %"},
-		{report.UnitPercent, 37.5, "37.5 %"},
-		{report.UnitPercent, 80, "80 %"},
-		{report.UnitPercent, 250.04, "250 %"},
+		{report.UnitMS, 183.45, "183 ms"},
+		{report.UnitMS, 1234, "1,234 ms"},
+		{report.UnitMS, 2570, "2,570 ms"},
+		{report.UnitMS, 12345, "12.3 s"},
+		{report.UnitMS, 65000, "65.0 s"},
+		{report.UnitPercent, 0, "0.0 %"},
+		{report.UnitPercent, 35.25, "35.2 %"},
+		{report.UnitPercent, 72, "72.0 %"},
+		{report.UnitPercent, -0.01, "0.0 %"},
 		{report.UnitRequestsPerMinute, 0, "0 req/min"},
-		{report.UnitRequestsPerMinute, 0.5, "0.5 req/min"},
+		{report.UnitRequestsPerMinute, 1.5, "1.50 req/min"},
+		{report.UnitRequestsPerMinute, 27.5, "27.5 req/min"},
 		{report.UnitRequestsPerMinute, 340, "340 req/min"},
-		{report.UnitRequestsPerMinute, 340.4, "340 req/min"},
-		{report.UnitRequestsPerMinute, 9.96, "10 req/min"},
-		{report.UnitRequestsPerMinute, 1e21, "1000000000000000000000 req/min"},
-		{report.Unit(""), 1.5, "1.5"},
-		{report.Unit("widgets"), 3, "3 widgets"},
+		{report.UnitRequestsPerMinute, 12345, "12,345 req/min"},
+		{report.Unit(""), 1.5, "1.50"},
+		{report.Unit("widgets"), 3, "3.00 widgets"},
 		{report.UnitMS, math.Copysign(0, -1), "0 ms"},
 		{report.UnitMS, math.NaN(), "—"},
 		{report.UnitBytes, math.Inf(1), "—"},
@@ -641,6 +634,28 @@ func TestFormatValue(t *testing.T) {
 	for _, tt := range tests {
 		if got := report.FormatValue(tt.unit, tt.v); got != tt.want {
 			t.Errorf("FormatValue(%s, %g) = %q; want %q", tt.unit, tt.v, got, tt.want)
+		}
+	}
+}
+
+func TestFormatNumber(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		v    float64
+		dec  int
+		want string
+	}{
+		{0, 0, "0"},
+		{999, 0, "999"},
+		{1234, 0, "1,234"},
+		{1234567.8, 1, "1,234,567.8"},
+		{-1234, 0, "−1,234"},
+		{-0.04, 1, "0.0"},
+		{math.NaN(), 0, "—"},
+	}
+	for _, tt := range tests {
+		if got := report.FormatNumber(tt.v, tt.dec); got != tt.want {
+			t.Errorf("FormatNumber(%g, %d) = %q; want %q", tt.v, tt.dec, got, tt.want)
 		}
 	}
 }

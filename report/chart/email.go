@@ -140,7 +140,7 @@ func bandwidthImage(per report.Period, rng, slug string) (Image, bool, error) {
 	sub := rng + "\ntotal per app"
 	if others != nil {
 		sub += ", top " + strconv.Itoa(emailTopApps) + " of " + strconv.Itoa(len(vs)) + " apps; " +
-			others.label + ": " + formatValue(report.UnitBytes, others.v)
+			others.label + ": " + report.FormatValue(report.UnitBytes, others.v)
 	}
 	if noData > 0 {
 		sub += "; " + strconv.Itoa(noData) + " without data"
@@ -225,7 +225,7 @@ func barImage(title, sub string, labels []string, series [][]float64, names []st
 			maxV = max(maxV, v)
 		}
 	}
-	format := func(v float64) string { return formatValue(unit, v) }
+	format := func(v float64) string { return report.FormatValue(unit, v) }
 
 	// The painter draws the first category at the bottom: reverse so the
 	// largest bar is on top.
@@ -341,13 +341,13 @@ func altText(what string, shown []appValue, others *appValue, unit report.Unit, 
 		}
 		b.WriteString(x.label)
 		b.WriteString(" ")
-		b.WriteString(formatValue(unit, x.v))
+		b.WriteString(report.FormatValue(unit, x.v))
 		if withPeak {
-			b.WriteString(" (" + formatValue(unit, x.peak) + ")")
+			b.WriteString(" (" + report.FormatValue(unit, x.peak) + ")")
 		}
 	}
 	if others != nil {
-		b.WriteString("; " + others.label + " " + formatValue(unit, others.v))
+		b.WriteString("; " + others.label + " " + report.FormatValue(unit, others.v))
 	}
 	b.WriteString(".")
 	return b.String()

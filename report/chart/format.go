@@ -3,36 +3,12 @@ package chart
 import (
 	"math"
 	"strconv"
-	"strings"
 	"time"
-
-	"github.com/kinsta-report/kinsta-report/report"
 )
 
-// Human formatting of figures. Bytes use decimal units (1 GB = 10^9 bytes),
-// as Kinsta's dashboard does; the page says so in "About this report".
-
-// formatValue formats v, a value in unit u, for people: "2.47 GB",
-// "183 ms", "35.2 %", "340 req/min", "2.1 h".
-func formatValue(u report.Unit, v float64) string {
-	switch u {
-	case report.UnitBytes:
-		return formatBytes(v)
-	case report.UnitSeconds:
-		return formatSeconds(v)
-	case report.UnitMS:
-		if math.Abs(v) >= 10000 {
-			return formatNumber(v/1000, 1) + " s"
-		}
-		return formatNumber(v, 0) + " ms"
-	case report.UnitPercent:
-		return formatNumber(v, 1) + " %"
-	case report.UnitRequestsPerMinute:
-		return formatNumber(v, decimalsFor(v)) + " req/min"
-	default:
-		return formatNumber(v, decimalsFor(v)) + " " + string(u)
-	}
-}
+// Figures are formatted by report.FormatValue, the same as in the email and
+// the workbook. Bytes use decimal units (1 GB = 10^9 bytes), as Kinsta's
+// dashboard does; the page says so in "About this report".
 
 // byteScale is a decimal byte unit.
 type byteScale struct {
@@ -42,7 +18,8 @@ type byteScale struct {
 
 var byteScales = []byteScale{{1e12, "TB"}, {1e9, "GB"}, {1e6, "MB"}, {1e3, "kB"}, {1, "B"}}
 
-// bytesScale picks the unit for values up to max (in bytes).
+// bytesScale picks the unit of a byte axis for values up to max (in
+// bytes), the units report.FormatValue uses.
 func bytesScale(max float64) byteScale {
 	for _, s := range byteScales {
 		if math.Abs(max) >= s.div {
@@ -50,70 +27,6 @@ func bytesScale(max float64) byteScale {
 		}
 	}
 	return byteScales[len(byteScales)-1]
-}
-
-func formatBytes(v float64) string {
-	s := bytesScale(v)
-	if s.div == 1 {
-		return formatNumber(v, 0) + " B"
-	}
-	x := v / s.div
-	return formatNumber(x, decimalsFor(x)) + " " + s.name
-}
-
-// formatSeconds formats a duration in seconds: "45 s", "12.5 min", "168 h".
-func formatSeconds(v float64) string {
-	a := math.Abs(v)
-	switch {
-	case a < 120:
-		return formatNumber(v, decimalsFor(v)) + " s"
-	case a < 2*3600:
-		x := v / 60
-		return formatNumber(x, decimalsFor(x)) + " min"
-	default:
-		x := v / 3600
-		return formatNumber(x, decimalsFor(x)) + " h"
-	}
-}
-
-// decimalsFor gives about three significant digits: 2.47, 24.7, 247, 2,470.
-func decimalsFor(v float64) int {
-	a := math.Abs(v)
-	switch {
-	case a == 0 || a >= 100:
-		return 0
-	case a >= 10:
-		return 1
-	default:
-		return 2
-	}
-}
-
-// formatNumber formats v with the given decimals and thousands separators:
-// 1234567.8 -> "1,234,567.8".
-func formatNumber(v float64, decimals int) string {
-	if math.IsNaN(v) || math.IsInf(v, 0) {
-		return "n/a"
-	}
-	s := strconv.FormatFloat(v, 'f', decimals, 64)
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	intPart, frac, _ := strings.Cut(s, ".")
-	var b strings.Builder
-	if neg && strings.Trim(s, "0.") != "" {
-		b.WriteByte('-')
-	}
-	for i, c := range intPart {
-		if i > 0 && (len(intPart)-i)%3 == 0 {
-			b.WriteByte(',')
-		}
-		b.WriteRune(c)
-	}
-	if frac != "" {
-		b.WriteByte('.')
-		b.WriteString(frac)
-	}
-	return b.String()
 }
 
 // Date and time layouts of the page: unambiguous, in the report's zone.

@@ -222,7 +222,7 @@ func alertViews(r report.Report, loc *time.Location) ([]alertView, string) {
 		apps[cmp.Or(a.AppID, a.App)] = true
 		v := alertView{
 			App: a.App, Period: a.Period, Metric: metricTitle(a.Metric), Process: a.Process, On: a.On,
-			Value: formatValue(a.Unit, a.Value), Limit: formatValue(a.Unit, a.Limit),
+			Value: report.FormatValue(a.Unit, a.Value), Limit: report.FormatValue(a.Unit, a.Limit),
 		}
 		if a.Threshold != "" {
 			v.Limit += " (" + a.Threshold + ")"
@@ -315,8 +315,8 @@ func buildPeriod(pi int, per report.Period, metrics []report.MetricKey, loc *tim
 				for _, row := range m.Rows {
 					av.Slow = append(av.Slow, slowView{
 						Path:  row.Path,
-						Avg:   formatValue(report.UnitMS, row.AvgResponseTimeMS),
-						Count: formatNumber(row.RequestCount, 0),
+						Avg:   report.FormatValue(report.UnitMS, row.AvgResponseTimeMS),
+						Count: report.FormatNumber(row.RequestCount, 0),
 					})
 				}
 			}
@@ -392,7 +392,7 @@ func figure(s report.Summary, info report.MetricInfo) (figureLine, bool) {
 	case s.Average != nil:
 		head = s.Average
 		if s.Peak != nil {
-			l.Peak = formatValue(info.Unit, *s.Peak)
+			l.Peak = report.FormatValue(info.Unit, *s.Peak)
 		}
 		if s.Change != nil {
 			prev, pct = s.Change.Previous.Average, s.Change.Percent.Average
@@ -405,7 +405,7 @@ func figure(s report.Summary, info report.MetricInfo) (figureLine, bool) {
 	default:
 		return l, false
 	}
-	l.Value = formatValue(info.Unit, *head)
+	l.Value = report.FormatValue(info.Unit, *head)
 	if s.Change != nil {
 		l.Change = change(info, *head, prev, pct)
 	}
@@ -418,7 +418,7 @@ func figure(s report.Summary, info report.MetricInfo) (figureLine, bool) {
 func change(info report.MetricInfo, cur float64, prev, _ *float64) *changeView {
 	c := &changeView{Class: "neutral", Previous: "no data"}
 	if prev != nil {
-		c.Previous = formatValue(info.Unit, *prev)
+		c.Previous = report.FormatValue(info.Unit, *prev)
 	}
 	v := report.DescribeChange(info, prev, &cur)
 	c.Arrow, c.Percent = v.Arrow, v.Text
@@ -447,7 +447,7 @@ func runViews(a report.App, loc *time.Location) []runView {
 			Plan:     r.Plan,
 			Start:    r.Start.In(loc).Format(layoutDateTime),
 			End:      r.End.In(loc).Format(layoutDateTime),
-			Duration: formatSeconds(r.Seconds),
+			Duration: report.FormatValue(report.UnitSeconds, r.Seconds),
 		})
 	}
 	return out

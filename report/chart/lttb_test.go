@@ -93,39 +93,6 @@ func TestSeriesDataJSON(t *testing.T) {
 	}
 }
 
-func TestFormatValue(t *testing.T) {
-	t.Parallel()
-	tests := []struct {
-		unit report.Unit
-		v    float64
-		want string
-	}{
-		{report.UnitBytes, 0, "0 B"},
-		{report.UnitBytes, 999, "999 B"},
-		{report.UnitBytes, 1500, "1.50 kB"},
-		{report.UnitBytes, 2.5e9, "2.50 GB"},
-		{report.UnitBytes, 27.44e9, "27.4 GB"},
-		{report.UnitBytes, 1.234e12, "1.23 TB"},
-		{report.UnitBytes, 4.56e15, "4,560 TB"},
-		{report.UnitSeconds, 45, "45.0 s"},
-		{report.UnitSeconds, 750, "12.5 min"},
-		{report.UnitSeconds, 604800, "168 h"},
-		{report.UnitMS, 183.45, "183 ms"},
-		{report.UnitMS, 1234, "1,234 ms"},
-		{report.UnitMS, 12345, "12.3 s"},
-		{report.UnitPercent, 35.25, "35.2 %"},
-		{report.UnitPercent, -0.01, "0.0 %"},
-		{report.UnitRequestsPerMinute, 340, "340 req/min"},
-		{report.UnitRequestsPerMinute, 1.5, "1.50 req/min"},
-		{report.UnitMS, math.NaN(), "n/a ms"},
-	}
-	for _, tc := range tests {
-		if got := formatValue(tc.unit, tc.v); got != tc.want {
-			t.Errorf("formatValue(%s, %v) = %q, want %q", tc.unit, tc.v, got, tc.want)
-		}
-	}
-}
-
 func TestFormatRange(t *testing.T) {
 	t.Parallel()
 	ny, err := time.LoadLocation("America/New_York")

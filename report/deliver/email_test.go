@@ -142,7 +142,7 @@ func TestBuildSizeBudget(t *testing.T) {
 	text, htmlBody := checkMessage(t, root,
 		"multipart/mixed[multipart/related[multipart/alternative[text/plain,text/html],image/png,image/png],text/html]", atts[1:])
 	for _, body := range []string{text, htmlBody} {
-		for _, want := range []string{"Left out of this email", "600 KB size limit", "artifact folder", atts[0].Path} {
+		for _, want := range []string{"Left out of this email", "600 kB size limit", "artifact folder", atts[0].Path} {
 			if !strings.Contains(body, want) {
 				t.Errorf("body lacks %q", want)
 			}

@@ -555,7 +555,7 @@ func TestAlerts(t *testing.T) {
 	if v, _ := f.GetCellValue("Alerts", cellName(6, hr+2)); v != "2026-11-18 00:00" {
 		t.Errorf("bucket start %q, want 2026-11-18 00:00", v)
 	}
-	if v, _ := f.GetCellValue("Alerts", cellName(10, hr+2)); v != "3.2 GB" {
+	if v, _ := f.GetCellValue("Alerts", cellName(10, hr+2)); v != "3.20 GB" {
 		t.Errorf("readable value %q", v)
 	}
 }
