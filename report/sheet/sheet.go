@@ -487,7 +487,7 @@ type scale struct {
 func scaleFor(u report.Unit, maxAbs float64) scale {
 	switch u {
 	case report.UnitBytes:
-		units := []string{"B", "KB", "MB", "GB", "TB"}
+		units := []string{"B", "kB", "MB", "GB", "TB"}
 		i, div := 0, 1.0
 		for i < len(units)-1 && maxAbs >= div*1000 {
 			i++
