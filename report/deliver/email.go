@@ -26,9 +26,6 @@ import (
 // common provider accepts.
 const DefaultMaxMessageBytes = 10_000_000
 
-// DefaultSubject is used when Settings.Subject is empty.
-const DefaultSubject = "Kinsta {{.Report}}: {{.Start}} to {{.End}}"
-
 // Image is a chart to show in the email body as an inline (cid:) PNG part.
 type Image struct {
 	// ContentID identifies the part; letters, digits and . _ - @ only,
@@ -75,7 +72,7 @@ type Settings struct {
 	To, Cc, Bcc     []string
 	// Subject is a text/template source with .Report, .Start, .End (dates
 	// like 2026-11-16; End is the last day inside the period), .Period and
-	// .Alerts (the number of threshold crossings). Default DefaultSubject.
+	// .Alerts (the number of threshold crossings). Default report.DefaultSubject.
 	Subject string
 }
 
@@ -97,45 +94,26 @@ type omitted struct {
 	Size int64
 }
 
-// subjectData is what the subject template sees.
-type subjectData struct {
-	Report, Start, End, Period string
-	Alerts                     int
-}
-
-// CheckSubject parses a subject template and runs it on sample data, so a
-// config check finds unknown fields before a run.
-func CheckSubject(src string) error {
-	_, err := renderSubject(src, subjectData{Report: "r", Start: "2026-11-16", End: "2026-11-22", Period: "previous_week"})
-	return err
-}
-
-func renderSubject(src string, d subjectData) (string, error) {
-	if src == "" {
-		src = DefaultSubject
-	}
-	t, err := texttemplate.New("subject").Option("missingkey=error").Parse(src)
+// renderSubject renders the report's subject template with
+// report.EmailConfig.RenderSubject, the same code that checks it when the
+// config loads (and with -check), so what was validated is what is sent.
+func renderSubject(src string, d report.SubjectData) (string, error) {
+	s, err := (&report.EmailConfig{Subject: src}).RenderSubject(d)
 	if err != nil {
-		return "", fmt.Errorf("email subject: %w", err)
+		return "", err
 	}
-	var b strings.Builder
-	if err := t.Execute(&b, d); err != nil {
-		return "", fmt.Errorf("email subject: %w", err)
-	}
-	// A subject is one header line.
-	s := strings.Join(strings.Fields(b.String()), " ")
 	if s == "" {
 		return "", errors.New("email subject: the template gives an empty subject")
 	}
 	return s, nil
 }
 
-func subjectDataOf(r report.Report) subjectData {
+func subjectDataOf(r report.Report) report.SubjectData {
 	loc := r.Location
 	if loc == nil {
 		loc = time.UTC
 	}
-	d := subjectData{Report: r.Name, Alerts: len(r.Alerts)}
+	d := report.SubjectData{Report: r.Name, Alerts: len(r.Alerts)}
 	if len(r.Periods) > 0 {
 		p := r.Periods[0]
 		d.Period = p.Name

@@ -209,12 +209,9 @@ func TestSubject(t *testing.T) {
 		if err != nil || got != tc.want {
 			t.Errorf("subject %q: got %q, %v; want %q", tc.src, got, err, tc.want)
 		}
-		if err := CheckSubject(tc.src); err != nil {
-			t.Errorf("CheckSubject(%q): %v", tc.src, err)
-		}
 	}
-	if err := CheckSubject("{{.Repot}}"); err == nil {
-		t.Error("CheckSubject accepts an unknown field")
+	if _, err := renderSubject("{{.Repot}}", subjectDataOf(r)); err == nil {
+		t.Error("an unknown field renders")
 	}
 }
 
