@@ -419,11 +419,18 @@ func thresholdAdmits(a App, filter []string) bool {
 		return true
 	}
 	for _, f := range filter {
-		if f == a.ID || f == a.Name || (a.DisplayName != "" && f == a.DisplayName) {
+		if MatchesApp(f, a.ID, a.Name, a.DisplayName) {
 			return true
 		}
 	}
 	return false
+}
+
+// MatchesApp is the one rule by which a config entry names an app (in a
+// report's apps and a threshold's apps): its id, name or display_name,
+// exactly.
+func MatchesApp(want, id, name, displayName string) bool {
+	return want != "" && (want == id || want == name || want == displayName)
 }
 
 // AlertedApps returns the number of distinct apps (by ID, else label) in
@@ -526,16 +533,26 @@ func FormatValue(unit Unit, v float64) string {
 var byteScales = []struct {
 	div  float64
 	name string
-}{{1e12, "TB"}, {1e9, "GB"}, {1e6, "MB"}, {1e3, "kB"}}
+}{{1e12, "TB"}, {1e9, "GB"}, {1e6, "MB"}, {1e3, "kB"}, {1, "B"}}
 
-func fmtBytes(v float64) string {
+// ByteUnit is the decimal unit every output shows a byte figure of
+// magnitude v in: its divisor and name (B, kB, MB, GB or TB).
+func ByteUnit(v float64) (div float64, name string) {
 	for _, s := range byteScales {
 		if math.Abs(v) >= s.div {
-			x := v / s.div
-			return FormatNumber(x, decimalsFor(x)) + " " + s.name
+			return s.div, s.name
 		}
 	}
-	return FormatNumber(v, 0) + " B"
+	return 1, "B"
+}
+
+func fmtBytes(v float64) string {
+	div, name := ByteUnit(v)
+	if div == 1 {
+		return FormatNumber(v, 0) + " B"
+	}
+	x := v / div
+	return FormatNumber(x, decimalsFor(x)) + " " + name
 }
 
 // fmtSeconds formats a duration in seconds: "45.0 s", "12.5 min", "168 h".

@@ -124,7 +124,7 @@ func (r *runner) collect(ctx context.Context, rc report.ReportConfig, apps []fet
 	}
 	for i, th := range rc.Thresholds {
 		for _, want := range th.Apps {
-			if !slices.ContainsFunc(apps, func(a fetch.Application) bool { return a.ID == want || a.Name == want || a.DisplayName == want }) {
+			if !slices.ContainsFunc(apps, func(a fetch.Application) bool { return report.MatchesApp(want, a.ID, a.Name, a.DisplayName) }) {
 				note := fmt.Sprintf("Threshold %d (%s) names app %q, which is not in this report: it is never checked for that app.", i+1, th.Metric, want)
 				rep.Notes = append(rep.Notes, note)
 				r.log.Warn("threshold names an app that is not in the report", "report", rc.Name, "threshold", i+1, "app", want)
@@ -139,7 +139,8 @@ func (r *runner) collect(ctx context.Context, rc report.ReportConfig, apps []fet
 	for i, th := range rc.Thresholds {
 		for _, p := range rep.Periods {
 			for _, a := range p.Apps {
-				if a.Metrics[th.Metric] == nil && (len(th.Apps) == 0 || slices.Contains(th.Apps, a.ID) || slices.Contains(th.Apps, a.Name) || slices.Contains(th.Apps, a.DisplayName)) {
+				admitted := len(th.Apps) == 0 || slices.ContainsFunc(th.Apps, func(want string) bool { return report.MatchesApp(want, a.ID, a.Name, a.DisplayName) })
+				if a.Metrics[th.Metric] == nil && admitted {
 					rep.Notes = append(rep.Notes, fmt.Sprintf("Threshold %d (%s above %s) was not checked for %s in %s: the metric could not be fetched.",
 						i+1, th.Metric, th.Raw, a.Label(), p.Name))
 				}
@@ -170,7 +171,7 @@ func (r *runner) selectApps(rc report.ReportConfig) ([]fetch.Application, error)
 	for i, want := range rc.Apps {
 		found := false
 		for _, a := range all {
-			if a.ID == want || a.Name == want || a.DisplayName == want {
+			if report.MatchesApp(want, a.ID, a.Name, a.DisplayName) {
 				found = true
 				if !seen[a.ID] {
 					seen[a.ID] = true

@@ -10,25 +10,6 @@ import (
 // the workbook. Bytes use decimal units (1 GB = 10^9 bytes), as Kinsta's
 // dashboard does; the page says so in "About this report".
 
-// byteScale is a decimal byte unit.
-type byteScale struct {
-	div  float64
-	name string
-}
-
-var byteScales = []byteScale{{1e12, "TB"}, {1e9, "GB"}, {1e6, "MB"}, {1e3, "kB"}, {1, "B"}}
-
-// bytesScale picks the unit of a byte axis for values up to max (in
-// bytes), the units report.FormatValue uses.
-func bytesScale(max float64) byteScale {
-	for _, s := range byteScales {
-		if math.Abs(max) >= s.div {
-			return s
-		}
-	}
-	return byteScales[len(byteScales)-1]
-}
-
 // Date and time layouts of the page: unambiguous, in the report's zone.
 const (
 	layoutDate     = "Mon 2 Jan 2006"

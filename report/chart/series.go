@@ -94,8 +94,7 @@ func (g bucketGrid) points(pts []report.Point) []xy {
 func chartScale(u report.Unit, max float64) (float64, string) {
 	switch u {
 	case report.UnitBytes:
-		s := bytesScale(max)
-		return s.div, s.name
+		return report.ByteUnit(max)
 	case report.UnitSeconds:
 		switch {
 		case max < 600:

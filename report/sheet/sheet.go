@@ -487,16 +487,11 @@ type scale struct {
 func scaleFor(u report.Unit, maxAbs float64) scale {
 	switch u {
 	case report.UnitBytes:
-		units := []string{"B", "kB", "MB", "GB", "TB"}
-		i, div := 0, 1.0
-		for i < len(units)-1 && maxAbs >= div*1000 {
-			i++
-			div *= 1000
-		}
-		if i == 0 {
+		div, name := report.ByteUnit(maxAbs)
+		if div == 1 {
 			return scale{unit: "B", div: 1, format: "#,##0"}
 		}
-		return scale{unit: units[i], div: div, format: "#,##0.00"}
+		return scale{unit: name, div: div, format: "#,##0.00"}
 	case report.UnitSeconds:
 		switch {
 		case maxAbs >= 2*3600:
