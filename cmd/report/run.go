@@ -244,7 +244,7 @@ func (r *runner) runReport(ctx context.Context, rc report.ReportConfig, apps []f
 		fmt.Fprintf(r.stderr, "report %s: %v\n", rc.Name, err)
 		return exitFailure
 	}
-	arts, err := render(rep)
+	arts, err := render(rep, rc.Email != nil)
 	if err != nil {
 		fmt.Fprintf(r.stderr, "report %s: render: %v\n", rc.Name, err)
 		return exitFailure
@@ -332,8 +332,9 @@ type artifacts struct {
 }
 
 // render turns the model into every artifact, in memory: renderers are
-// pure, and a render failure writes nothing.
-func render(rep report.Report) (artifacts, error) {
+// pure, and a render failure writes nothing. The email's PNG charts are
+// drawn only for a report that has an email.
+func render(rep report.Report, emailCharts bool) (artifacts, error) {
 	var a artifacts
 	js, err := report.MarshalJSON(rep)
 	if err != nil {
@@ -347,6 +348,9 @@ func render(rep report.Report) (artifacts, error) {
 		return a, fmt.Errorf("html: %w", err)
 	}
 	a.files = []artifact{{".json", js}, {".xlsx", xlsx.Bytes()}, {".html", html.Bytes()}}
+	if !emailCharts {
+		return a, nil
+	}
 	a.charts, err = chart.EmailCharts(rep)
 	if err != nil {
 		return a, fmt.Errorf("email charts: %w", err)
