@@ -92,16 +92,7 @@ func TestBuildWriteEML(t *testing.T) {
 func TestBuildHostileNames(t *testing.T) {
 	t.Parallel()
 	r := testReport(t, reporttest.Options{Apps: 4, HostileNames: true, WithAlerts: true})
-	msg, _, err := Build(r, testSettings(), nil, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var eml bytes.Buffer
-	if err := WriteEML(&eml, msg); err != nil {
-		t.Fatal(err)
-	}
-	_, root := parseMessage(t, eml.Bytes())
-	text, htmlBody := checkMessage(t, root, "multipart/alternative[text/plain,text/html]", nil)
+	text, htmlBody := bodies(t, r)
 	unescaped := html.UnescapeString(htmlBody)
 	for _, h := range reporttest.Hostile[:4] {
 		if !strings.Contains(text, h) {
@@ -233,16 +224,7 @@ func TestBuildSpoofingNames(t *testing.T) {
 	r := testReport(t, reporttest.Options{Apps: 2, WithAlerts: true})
 	r.Periods[0].Apps[0].DisplayName = "Devil\r\nBcc: victim@evil.example\r\nAlerts: none"
 	r.Periods[0].Apps[1].DisplayName = "P\u202egnp.exe"
-	msg, _, err := Build(r, testSettings(), nil, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var eml bytes.Buffer
-	if err := WriteEML(&eml, msg); err != nil {
-		t.Fatal(err)
-	}
-	_, root := parseMessage(t, eml.Bytes())
-	text, htmlBody := checkMessage(t, root, "multipart/alternative[text/plain,text/html]", nil)
+	text, htmlBody := bodies(t, r)
 	for _, line := range strings.Split(text, "\n") {
 		if strings.HasPrefix(strings.TrimSpace(line), "Bcc:") || strings.HasPrefix(strings.TrimSpace(line), "Alerts: none") {
 			t.Errorf("a name forged the line %q in the text part", line)
@@ -265,6 +247,17 @@ func TestAlertLimitInTheValuesUnits(t *testing.T) {
 	r := testReport(t, reporttest.Options{Apps: 1})
 	r.Alerts = []report.Alert{{App: "Shop", Period: "previous_week", Metric: report.MemoryUsage, Process: "web", On: "average",
 		Value: 2.36e9, Limit: 1.5 * (1 << 30), Unit: report.UnitBytes, Threshold: "1.5 GiB"}}
+	text, _ := bodies(t, r)
+	if !strings.Contains(text, "2.36 GB, above 1.61 GB (1.5 GiB)") {
+		t.Errorf("text part:\n%s", text)
+	}
+}
+
+// bodies builds r's message with the test settings and no charts or
+// attachments, writes it as a .eml, parses it back and returns its text
+// and HTML parts.
+func bodies(t *testing.T, r report.Report) (text, htmlBody string) {
+	t.Helper()
 	msg, _, err := Build(r, testSettings(), nil, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -274,8 +267,5 @@ func TestAlertLimitInTheValuesUnits(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, root := parseMessage(t, eml.Bytes())
-	text, _ := checkMessage(t, root, "multipart/alternative[text/plain,text/html]", nil)
-	if !strings.Contains(text, "2.36 GB, above 1.61 GB (1.5 GiB)") {
-		t.Errorf("text part:\n%s", text)
-	}
+	return checkMessage(t, root, "multipart/alternative[text/plain,text/html]", nil)
 }
