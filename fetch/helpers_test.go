@@ -78,6 +78,13 @@ func mount(t *testing.T, h http.Handler) *httptest.Server {
 func newTestClient(t *testing.T, srv *httptest.Server, opts ...Option) (*Client, *fakeClock) {
 	t.Helper()
 	clk := newFakeClock()
+	return clientOf(t, srv, clk, opts...), clk
+}
+
+// clientOf returns a client of srv's /v2 on the fake clock clk (which a
+// simulated API may share), with no jitter.
+func clientOf(t *testing.T, srv *httptest.Server, clk *fakeClock, opts ...Option) *Client {
+	t.Helper()
 	base := []Option{
 		WithBaseURL(srv.URL + "/v2/"),
 		WithHTTPClient(srv.Client()),
@@ -89,7 +96,7 @@ func newTestClient(t *testing.T, srv *httptest.Server, opts ...Option) (*Client,
 	if err != nil {
 		t.Fatal(err)
 	}
-	return c, clk
+	return c
 }
 
 // respond is a handler that answers status and body (JSON) with headers.

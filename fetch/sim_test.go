@@ -28,18 +28,7 @@ func simClient(t *testing.T, o kinstatest.Options, opts ...Option) (*Client, *ki
 	sim := kinstatest.New(o)
 	srv := httptest.NewServer(sim)
 	t.Cleanup(srv.Close)
-	base := []Option{
-		WithBaseURL(srv.URL + "/v2"),
-		WithHTTPClient(srv.Client()),
-		WithSleep(clk.Sleep),
-		WithClock(clk.Now),
-		WithJitter(func() float64 { return 0.5 }),
-	}
-	c, err := NewClient(testKey, append(base, opts...)...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c, sim, clk
+	return clientOf(t, srv, clk, opts...), sim, clk
 }
 
 var simRange = Range{
