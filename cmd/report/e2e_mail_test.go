@@ -5,14 +5,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/xuri/excelize/v2"
 
@@ -132,17 +129,7 @@ func headerBlock(eml []byte) string {
 // (mailpit), which hands the message back through its API.
 func TestRunSendsThroughRealSMTP(t *testing.T) {
 	t.Parallel()
-	bin := peer.Require(t, "mailpit")
-	smtpPort, httpPort := freePort(t), freePort(t)
-	api := fmt.Sprintf("http://127.0.0.1:%d", httpPort)
-	mp := exec.CommandContext(t.Context(), bin,
-		"--smtp", fmt.Sprintf("127.0.0.1:%d", smtpPort), "--listen", fmt.Sprintf("127.0.0.1:%d", httpPort),
-		"--database", filepath.Join(t.TempDir(), "mailpit.db"), "--disable-version-check", "--smtp-disable-rdns", "--quiet")
-	if err := mp.Start(); err != nil {
-		peer.Missing(t, "mailpit did not start: %v", err)
-	}
-	t.Cleanup(func() { _ = mp.Process.Kill(); _ = mp.Wait() })
-	waitFor(t, api+"/api/v1/info")
+	smtpPort, api := peer.Mailpit(t)
 
 	url := sim(t, kinstatest.Options{})
 	res := runReport(t, alertsConfig(smtpPort), map[string]string{"KINSTA_API_KEY": "test-key-0123456789", "KINSTA_API_URL": url},
@@ -201,30 +188,6 @@ func TestRunSendsThroughRealSMTP(t *testing.T) {
 			t.Errorf("attachment %s differs from the artifact (%d vs %d bytes)", a.FileName, len(got), len(want))
 		}
 	}
-}
-
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
-
-func waitFor(t *testing.T, url string) {
-	t.Helper()
-	for range 200 {
-		if resp, err := http.Get(url); err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return
-			}
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	t.Fatalf("%s did not answer within 10s", url)
 }
 
 func get(t *testing.T, url string) []byte {

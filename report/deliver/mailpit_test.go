@@ -10,13 +10,11 @@ import (
 	"crypto/x509/pkix"
 	"encoding/json"
 	"encoding/pem"
-	"fmt"
 	"io"
 	"math/big"
 	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -35,74 +33,12 @@ type mailpit struct {
 	api      string
 }
 
-// lockedBuffer collects mailpit's output for failure messages.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
-func freePort(t *testing.T) int {
-	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port
-}
+func freePort(t *testing.T) int { return peer.FreePort(t) }
 
 func startMailpit(t *testing.T, extra ...string) *mailpit {
 	t.Helper()
-	bin := peer.Require(t, "mailpit")
-	mp := &mailpit{smtpPort: freePort(t)}
-	httpAddr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
-	mp.api = "http://" + httpAddr
-	args := append([]string{
-		"--smtp", fmt.Sprintf("127.0.0.1:%d", mp.smtpPort), "--listen", httpAddr,
-		"--database", filepath.Join(t.TempDir(), "mailpit.db"),
-		"--disable-version-check", "--smtp-disable-rdns", "--quiet",
-	}, extra...)
-	cmd := exec.Command(bin, args...)
-	var out lockedBuffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
-		peer.Missing(t, "mailpit did not start: %v", err)
-	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		<-done
-	})
-	for range 200 {
-		select {
-		case err := <-done:
-			t.Fatalf("mailpit exited: %v\n%s", err, out.String())
-		default:
-		}
-		resp, err := http.Get(mp.api + "/api/v1/info")
-		if err == nil {
-			_ = resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return mp
-			}
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	t.Fatalf("mailpit did not answer on %s/api/v1/info within 10s\n%s", mp.api, out.String())
-	return nil
+	port, api := peer.Mailpit(t, extra...)
+	return &mailpit{smtpPort: port, api: api}
 }
 
 func (mp *mailpit) get(t *testing.T, path string) []byte {
