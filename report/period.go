@@ -297,3 +297,10 @@ func BeyondRetention(start, now time.Time) bool {
 	limit := dayStart(y, m, d-RetentionDays, loc)
 	return start.Before(limit)
 }
+
+// LastDay is the last instant inside a half-open range ending at end, in
+// loc: its date is the range's last day, as every output states ranges
+// ("2026-11-16 to 2026-11-22" for a week ending Monday the 23rd).
+func LastDay(end time.Time, loc *time.Location) time.Time {
+	return end.Add(-time.Nanosecond).In(loc)
+}

@@ -254,3 +254,18 @@ func TestBeyondRetention(t *testing.T) {
 		})
 	}
 }
+
+func TestLastDay(t *testing.T) {
+	t.Parallel()
+	berlin, err := time.LoadLocation("Europe/Berlin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	end := time.Date(2026, 11, 23, 0, 0, 0, 0, berlin) // a week ending Monday the 23rd
+	if got := LastDay(end, berlin).Format("2006-01-02"); got != "2026-11-22" {
+		t.Errorf("LastDay = %s, want 2026-11-22", got)
+	}
+	if got := LastDay(end, time.UTC).Format("2006-01-02"); got != "2026-11-22" {
+		t.Errorf("in UTC (23:00 the day before), LastDay = %s, want 2026-11-22", got)
+	}
+}

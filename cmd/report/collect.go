@@ -248,28 +248,22 @@ func (r *runner) planPeriods(rc report.ReportConfig, loc *time.Location) ([]*pla
 		if rc.Compare && end.After(start) {
 			ps, pe := report.PreviousRange(name, start, end, loc)
 			switch {
-			case report.BeyondRetention(pe.Add(-time.Nanosecond), now):
+			case report.BeyondRetention(report.LastDay(pe, loc), now):
 				// Even its last instant is past retention: Kinsta has no data for it.
 				pp.period.Notes = append(pp.period.Notes, fmt.Sprintf("No change against the previous period: %s to %s lies beyond Kinsta's %d-day retention.",
-					ps.Format("2006-01-02"), lastDay(pe), report.RetentionDays))
+					ps.Format("2006-01-02"), report.LastDay(pe, loc).Format("2006-01-02"), report.RetentionDays))
 			default:
 				prev := newPlanned(name, ps, pe, interval, loc)
 				pp.previous = prev
 				if report.BeyondRetention(ps, now) {
 					pp.period.Notes = append(pp.period.Notes, fmt.Sprintf("The previous period (%s to %s) reaches back past Kinsta's %d-day retention: its figures may be incomplete.",
-						ps.Format("2006-01-02"), lastDay(pe), report.RetentionDays))
+						ps.Format("2006-01-02"), report.LastDay(pe, loc).Format("2006-01-02"), report.RetentionDays))
 				}
 			}
 		}
 		plan = append(plan, pp)
 	}
 	return plan, notes, nil
-}
-
-// lastDay is the last local day inside a period ending (exclusively) at
-// end, as every output states ranges: 2026-10-24 to 2026-11-22.
-func lastDay(end time.Time) string {
-	return end.Add(-time.Nanosecond).Format("2006-01-02")
 }
 
 func newPlanned(name string, start, end time.Time, interval time.Duration, loc *time.Location) *plannedPeriod {

@@ -118,7 +118,7 @@ func subjectDataOf(r report.Report) report.SubjectData {
 		p := r.Periods[0]
 		d.Period = p.Name
 		d.Start = p.Start.In(loc).Format(dateLayout)
-		d.End = lastDay(p.End, loc).Format(dateLayout)
+		d.End = report.LastDay(p.End, loc).Format(dateLayout)
 	}
 	return d
 }

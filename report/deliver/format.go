@@ -23,11 +23,6 @@ func periodTitle(name string) string {
 	return string(r)
 }
 
-// lastDay is the last local day inside the half-open range ending at end.
-func lastDay(end time.Time, loc *time.Location) time.Time {
-	return end.Add(-time.Nanosecond).In(loc)
-}
-
 const dateLayout = "2006-01-02"
 
 // periodRange shows a period's days, inclusive: 2026-11-16 to 2026-11-22
@@ -39,7 +34,7 @@ func periodRange(p report.Period, loc *time.Location) string {
 	if !end.Equal(report.LocalMidnight(end, loc)) {
 		return fmt.Sprintf("%s to %s", start.Format("2006-01-02 15:04"), end.Format("2006-01-02 15:04"))
 	}
-	last := lastDay(p.End, loc)
+	last := report.LastDay(p.End, loc)
 	days := 0
 	for d := report.LocalMidnight(start, loc); d.Before(end); d = d.AddDate(0, 0, 1) {
 		days++
