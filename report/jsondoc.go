@@ -11,7 +11,7 @@ import (
 // Schema is the JSON document's schema identifier.
 const Schema = "kinsta-report/v1"
 
-// The JSON document's shapes, as CONTRACT.md shows them. Field order here is
+// The JSON document's shapes, as docs/reference.md shows them. Field order here is
 // the order in the file.
 type (
 	jsonDoc struct {

@@ -1,7 +1,7 @@
 // Command report runs the reports of reports.yaml once: it fetches every
 // application metric from the Kinsta API, renders the workbook, the HTML
 // report and the JSON document, and emails them (or, with -dry-run, writes
-// the email as a .eml file). See README.md and CONTRACT.md.
+// the email as a .eml file). See README.md and docs/reference.md.
 package main
 
 import (

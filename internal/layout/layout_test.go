@@ -1,5 +1,5 @@
 // Package layout holds the test that keeps the packages to the house
-// layout (STYLE.md): who may import what.
+// layout (docs/ARCHITECTURE.md): who may import what.
 package layout
 
 import (
@@ -64,7 +64,7 @@ func TestPackagesKeepToTheLayout(t *testing.T) {
 					continue
 				}
 				if dep == bad || strings.HasPrefix(dep, bad+"/") || (strings.HasSuffix(bad, "/") && strings.HasPrefix(dep, bad)) {
-					t.Errorf("%s depends on %s, which the layout forbids (STYLE.md)", rel, dep)
+					t.Errorf("%s depends on %s, which the layout forbids (docs/ARCHITECTURE.md)", rel, dep)
 				}
 			}
 		}

@@ -308,7 +308,7 @@ func TestWriteHTMLWriteError(t *testing.T) {
 // hourly points; downsampled to 160 points (one per three pixels of a
 // 500-pixel plot), delta encoded and rounded to three digits that is about
 // 2.3 MB. The tables and sections are about 0.8 MB. 5 MB leaves a little
-// room and keeps the file well under the 10 MB mail limits of EMAIL.md
+// room and keeps the file well under the 10 MB limits common mail servers set
 // (base64 adds a third: 6.3 MB).
 const sizeBudget = 5_000_000
 

@@ -15,7 +15,7 @@ import (
 // encoding/json into a <script type="application/json"> block of our own
 // html/template. go-echarts' own renderer is never used: it writes the
 // options with HTML escaping off (a "</script>" in a name ends the script)
-// and turns any string holding "__f__" into raw JavaScript (TOOLS.md §3).
+// and turns any string holding "__f__" into raw JavaScript.
 
 // MaxPoints is the most points a chart series carries. A chart on the page
 // is at most about 560 CSS pixels wide (two per row on a desktop, one on a

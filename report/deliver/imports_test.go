@@ -7,7 +7,7 @@ import (
 )
 
 // TestImports keeps delivery apart from fetching and the renderers
-// (STYLE.md: report/deliver must not import fetch, excelize, go-echarts).
+// (docs/ARCHITECTURE.md: report/deliver must not import fetch, excelize, go-echarts).
 func TestImports(t *testing.T) {
 	t.Parallel()
 	goBin, err := exec.LookPath("go")
