@@ -2,6 +2,7 @@ package notify_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"testing"
 
 	"github.com/kinsta-report/kinsta-report/report"
@@ -59,3 +60,5 @@ func decode[T any](t testing.TB, b []byte) T {
 	}
 	return v
 }
+
+func sprintf(format string, v any) string { return fmt.Sprintf(format, v, v, v, v) }

@@ -3,6 +3,7 @@ package notify
 import (
 	"encoding/json"
 	"fmt"
+	"strings"
 
 	"github.com/kinsta-report/kinsta-report/report"
 )
@@ -147,11 +148,14 @@ func TeamsPayload(r report.Report, link string) ([]byte, error) {
 	if len(d.Alerts) > 0 {
 		alerts := cardElement{Type: "Container", Style: "attention", Items: []cardElement{rich(bold(d.AlertHeadline))}}
 		free -= elemSize(alerts)
+		// The alerts take at most a quarter of the room: the figures are
+		// the rest of the story.
+		room := free / 4
 		for i, a := range d.Alerts {
 			e := rich(bold(a.App+" "), run(a.Text))
-			if s := elemSize(e); s <= free {
+			if s := elemSize(e); s <= room {
 				alerts.Items = append(alerts.Items, e)
-				free -= s
+				free, room = free-s, room-s
 				continue
 			}
 			alerts.Items = append(alerts.Items, rich(subtle(moreAlerts(len(d.Alerts)-i))))
@@ -202,8 +206,8 @@ func periodHeading(p periodDigest) cardElement {
 	return h
 }
 
-// teamsAppLine is the app in bold, then its figures, a changed figure
-// coloured by what the change means.
+// teamsAppLine is the app in bold, then its figures in one run (a run
+// per figure would cost a third of the card's room in JSON alone).
 func teamsAppLine(a appRow) cardElement {
 	label := a.Label
 	if a.Alerted {
@@ -213,22 +217,15 @@ func teamsAppLine(a appRow) cardElement {
 	if a.Name != "" {
 		e.Inlines = append(e.Inlines, subtle(" ("+a.Name+")"))
 	}
+	var b strings.Builder
 	for i, c := range a.Cells {
-		sep := " · "
 		if i == 0 {
-			sep = "  "
+			b.WriteString("  ")
+		} else {
+			b.WriteString(" · ")
 		}
-		e.Inlines = append(e.Inlines, run(sep+c.Title+" "+c.Value))
-		if c.Change != "" {
-			ch := run(" " + c.Change)
-			switch c.Dir {
-			case report.Worse:
-				ch.Color = "Attention"
-			case report.Better:
-				ch.Color = "Good"
-			}
-			e.Inlines = append(e.Inlines, ch)
-		}
+		b.WriteString(c.line())
 	}
+	e.Inlines = append(e.Inlines, run(b.String()))
 	return e
 }
