@@ -74,15 +74,17 @@ type (
 		Missing     []webhookMissing `json:"missing"`
 	}
 	webhookFigure struct {
-		Metric   report.MetricKey `json:"metric"`
-		Figure   string           `json:"figure"` // total | average | peak
-		Unit     report.Unit      `json:"unit"`
-		Value    *float64         `json:"value"`
-		Previous *float64         `json:"previous,omitempty"`
-		// ChangePercent is null when it cannot be computed (no previous
-		// value, or a previous zero); absent without comparison.
-		ChangePercent *float64 `json:"change_percent,omitempty"`
-		Compared      bool     `json:"compared"`
+		Metric report.MetricKey `json:"metric"`
+		Figure string           `json:"figure"` // total | average | peak
+		Unit   report.Unit      `json:"unit"`
+		Value  *float64         `json:"value"` // null: no data
+		// Compared says whether the report compares with a previous
+		// period; without it Previous and ChangePercent are null.
+		Compared bool     `json:"compared"`
+		Previous *float64 `json:"previous"`
+		// ChangePercent is null also when it cannot be computed (no
+		// value on either side, or a previous zero).
+		ChangePercent *float64 `json:"change_percent"`
 	}
 	webhookMissing struct {
 		Metric report.MetricKey `json:"metric"`
