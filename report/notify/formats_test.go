@@ -258,7 +258,7 @@ func TestJobSummary(t *testing.T) {
 	md := notify.JobSummary(fixture(t, 3, false), "https://example.com/r")
 	for _, want := range []string{
 		"## Kinsta report: weekly\\-ops\n",
-		"### :rotating_light: 1 app crossed a threshold\n",
+		"### 🚨 1 app crossed a threshold\n",
 		"| App | Bandwidth (total) | Requests (avg per min) | Response (avg) | P95 response (avg) | CPU (peak) | Memory (peak) |\n|---|--:|--:|--:|--:|--:|--:|\n",
 		"**Missing data:** 1 metric could not be fetched \\(1 app\\).",
 		"Full report: <https://example.com/r>",

@@ -21,7 +21,7 @@ func JobSummary(r report.Report, link string) string {
 		fmt.Fprintf(&b, "Generated %s.\n\n", m(d.Generated))
 	}
 	if len(d.Alerts) > 0 {
-		fmt.Fprintf(&b, "### :rotating_light: %s\n\n", m(d.AlertHeadline))
+		fmt.Fprintf(&b, "### 🚨 %s\n\n", m(d.AlertHeadline))
 		for _, a := range d.Alerts {
 			fmt.Fprintf(&b, "- **%s**: %s\n", m(a.App), m(a.Text))
 		}
@@ -49,7 +49,7 @@ func JobSummary(r report.Report, link string) string {
 			for _, a := range p.Apps {
 				label := m(a.Label)
 				if a.Alerted {
-					label = ":warning: " + label
+					label = "⚠️ " + label
 				}
 				if a.Name != "" {
 					label += " (" + m(a.Name) + ")"
@@ -60,7 +60,8 @@ func JobSummary(r report.Report, link string) string {
 					if c.Change != "" {
 						v += " " + m(c.Change)
 					}
-					fmt.Fprintf(&b, " %s |", v)
+					// No-break spaces keep "22.9 GB ▲ +25.0%" on one line.
+					fmt.Fprintf(&b, " %s |", strings.ReplaceAll(v, " ", "\u00a0"))
 				}
 				b.WriteString("\n")
 			}
