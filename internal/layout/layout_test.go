@@ -24,6 +24,7 @@ var forbidden = map[string][]string{
 	"report/sheet":     {module + "/fetch", "net/http", "github.com/go-echarts", "github.com/wneessen/go-mail"},
 	"report/chart":     {module + "/fetch", "net/http", "github.com/xuri/excelize", "github.com/wneessen/go-mail"},
 	"report/deliver":   {module + "/fetch", "github.com/xuri/excelize", "github.com/go-echarts", "github.com/go-analyze"},
+	"report/notify":    {module + "/fetch", module + "/report/sheet", module + "/report/chart", module + "/report/deliver", "github.com/xuri/excelize", "github.com/go-echarts", "github.com/wneessen/go-mail", "github.com/go-analyze"},
 	"templates":        {module + "/"},
 }
 

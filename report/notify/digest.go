@@ -1,0 +1,327 @@
+package notify
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/kinsta-report/kinsta-report/report"
+)
+
+// digest is what every format says, already formatted: the period, the
+// alerts, the headline figures per app with their change, missing data
+// and the API accounting. Strings from the API went through
+// report.DisplayText (control characters, bidi overrides, length); each
+// format escapes them for its own syntax.
+type digest struct {
+	Report        string
+	Generated     string // "2026-11-23 06:00 UTC"; empty without a time
+	AlertHeadline string // "2 apps crossed a threshold"; empty without alerts
+	Alerts        []alertLine
+	Periods       []periodDigest
+	Notes         []string
+	API           report.APIStats
+}
+
+type alertLine struct {
+	App, Text string
+}
+
+type periodDigest struct {
+	Title    string // "Previous week"
+	Range    string // "2026-11-16 to 2026-11-22 (7 days)"
+	Previous string // the range compared against; empty without comparison
+	Columns  []column
+	// Apps are in the report's order, except that apps with an alert come
+	// first: when a message has room for only some, those are the ones.
+	Apps    []appRow
+	Missing []missingLine
+	Notes   []string
+}
+
+type appRow struct {
+	Label   string
+	Name    string // the unique name when it differs from the label
+	Alerted bool
+	Cells   []cell
+}
+
+type cell struct {
+	Title, Figure string // the column's
+	Value         string // "27.4 GB", "missing", "no data", "n/a"
+	Change        string // "▲ +25.0%"; empty without comparison
+	Dir           report.Direction
+	HasChange     bool
+}
+
+type missingLine struct {
+	App, Metric, Error string
+}
+
+// A headline column: the figure of a metric a message shows per app; the
+// same figures as the email's table.
+type column struct {
+	key    report.MetricKey
+	Title  string
+	Figure string
+	pick   func(report.Figures) *float64
+}
+
+func total(f report.Figures) *float64   { return f.Total }
+func average(f report.Figures) *float64 { return f.Average }
+func peak(f report.Figures) *float64    { return f.Peak }
+
+var columns = []column{
+	{report.Bandwidth, "Bandwidth", "total", total},
+	{report.HTTPRequests, "Requests", "avg per min", average},
+	{report.ResponseTimeAvg, "Response", "avg", average},
+	{report.ResponseTimeP95, "P95 response", "avg", average},
+	{report.CPUUsage, "CPU", "peak", peak},
+	{report.MemoryUsage, "Memory", "peak", peak},
+	{report.BuildTime, "Build time", "total", total},
+}
+
+// maxColumns keeps a line per app short enough to read in a chat window.
+const maxColumns = 6
+
+func newDigest(r report.Report) digest {
+	r = report.ForDisplay(r)
+	loc := r.Location
+	if loc == nil {
+		loc = time.UTC
+	}
+	d := digest{Report: report.DisplayText(r.Name), API: r.API}
+	for _, n := range r.Notes {
+		d.Notes = append(d.Notes, report.DisplayText(n))
+	}
+	if !r.GeneratedAt.IsZero() {
+		d.Generated = r.GeneratedAt.In(loc).Format("2006-01-02 15:04 MST")
+	}
+	metrics := r.Metrics
+	if len(metrics) == 0 {
+		metrics = report.AllMetrics()
+	}
+	var cols []column
+	for _, c := range columns {
+		if slices.Contains(metrics, c.key) && len(cols) < maxColumns {
+			cols = append(cols, c)
+		}
+	}
+	d.AlertHeadline = report.AlertHeadline(r.Alerts)
+	alerted := map[string]bool{}
+	for _, a := range r.Alerts {
+		d.Alerts = append(d.Alerts, alertLine{App: a.App, Text: alertText(a, loc)})
+		alerted[a.Period+"\x00"+a.AppID] = true
+	}
+	for _, p := range r.Periods {
+		d.Periods = append(d.Periods, periodOf(p, cols, loc, alerted))
+	}
+	return d
+}
+
+// alertText is the alert without its app: "P95 response time peak 412 ms,
+// above 300 ms (Previous week)".
+func alertText(a report.Alert, loc *time.Location) string {
+	title := string(a.Metric)
+	if info, ok := report.Info(a.Metric); ok {
+		title = info.Title
+	}
+	if a.Process != "" {
+		title += " (" + a.Process + ")"
+	}
+	on := a.On
+	if on == "any_bucket" {
+		on = "in a bucket"
+	}
+	limit := report.FormatValue(a.Unit, a.Limit)
+	if a.Threshold != "" && strings.ReplaceAll(a.Threshold, " ", "") != strings.ReplaceAll(limit, " ", "") {
+		limit += " (" + report.DisplayText(a.Threshold) + ")"
+	}
+	value := report.FormatValue(a.Unit, a.Value)
+	if a.HasTime {
+		value += " at " + a.Time.In(loc).Format("2006-01-02 15:04")
+	}
+	return fmt.Sprintf("%s %s %s, above %s (%s)", title, on, value, limit, periodTitle(a.Period))
+}
+
+func periodOf(p report.Period, cols []column, loc *time.Location, alerted map[string]bool) periodDigest {
+	pd := periodDigest{Title: periodTitle(p.Name), Range: periodRange(p, loc), Columns: cols}
+	for _, n := range p.Notes {
+		pd.Notes = append(pd.Notes, report.DisplayText(n))
+	}
+	compared := false
+	var first, rest []appRow
+	for _, a := range p.Apps {
+		row := appRow{Label: a.Label(), Alerted: alerted[p.Name+"\x00"+a.ID]}
+		if a.Name != "" && a.Name != row.Label {
+			row.Name = a.Name
+		}
+		for _, c := range cols {
+			ce := cellOf(a, c)
+			compared = compared || ce.HasChange
+			row.Cells = append(row.Cells, ce)
+		}
+		for _, m := range a.Missing {
+			title := string(m.Metric)
+			if info, ok := report.Info(m.Metric); ok {
+				title = info.Title
+			}
+			pd.Missing = append(pd.Missing, missingLine{App: a.Label(), Metric: title, Error: m.Error})
+		}
+		if row.Alerted {
+			first = append(first, row)
+		} else {
+			rest = append(rest, row)
+		}
+	}
+	pd.Apps = append(first, rest...)
+	if compared && p.Previous != nil {
+		pd.Previous = periodRange(*p.Previous, loc)
+	} else if compared {
+		pd.Previous = "the previous period"
+	}
+	return pd
+}
+
+func figuresOf(s report.Summary) report.Figures {
+	return report.Figures{Total: s.Total, Average: s.Average, Peak: s.Peak}
+}
+
+// cellOf is one headline figure of an app, as the email shows it: for CPU
+// and memory the highest of any process, compared with the highest of the
+// previous period.
+func cellOf(a report.App, c column) cell {
+	ce := cell{Title: c.Title, Figure: c.Figure}
+	info, _ := report.Info(c.key)
+	m, ok := a.Metrics[c.key]
+	if !ok || m == nil {
+		ce.Value = "n/a"
+		for _, ms := range a.Missing {
+			if ms.Metric == c.key {
+				ce.Value = "missing"
+			}
+		}
+		return ce
+	}
+	var cur, prev *float64
+	hasChange := false
+	if info.Kind == report.KindProcesses {
+		for _, pr := range m.Processes {
+			if x := c.pick(figuresOf(pr.Summary)); x != nil && (cur == nil || *x > *cur) {
+				cur = report.F(*x)
+			}
+			if ch := pr.Summary.Change; ch != nil {
+				hasChange = true
+				if x := c.pick(ch.Previous); x != nil && (prev == nil || *x > *prev) {
+					prev = report.F(*x)
+				}
+			}
+		}
+	} else {
+		cur = c.pick(figuresOf(m.Summary))
+		if ch := m.Summary.Change; ch != nil {
+			hasChange = true
+			prev = c.pick(ch.Previous)
+		}
+	}
+	if cur == nil {
+		ce.Value = "no data"
+		return ce
+	}
+	ce.Value = report.FormatValue(info.Unit, *cur)
+	if hasChange {
+		v := report.DescribeChange(info, prev, cur)
+		ce.Change, ce.Dir, ce.HasChange = v.String(), v.Dir, true
+	}
+	return ce
+}
+
+// line is the cell for a one-line summary: "Bandwidth 27.4 GB ▲ +25.0%".
+func (c cell) line() string {
+	s := c.Title + " " + c.Value
+	if c.Change != "" {
+		s += " " + c.Change
+	}
+	return s
+}
+
+// periodTitle turns a period name into a heading: previous_week → Previous
+// week (the email's headings).
+func periodTitle(name string) string {
+	s := strings.ReplaceAll(report.DisplayText(name), "_", " ")
+	if s == "" {
+		return s
+	}
+	r := []rune(s)
+	r[0] = []rune(strings.ToUpper(string(r[0])))[0]
+	return string(r)
+}
+
+const dateLayout = "2006-01-02"
+
+// periodRange shows a period's days, inclusive, as the email does:
+// 2026-11-16 to 2026-11-22 (7 days).
+func periodRange(p report.Period, loc *time.Location) string {
+	start, end := p.Start.In(loc), p.End.In(loc)
+	if !end.Equal(report.LocalMidnight(end, loc)) {
+		return fmt.Sprintf("%s to %s", start.Format("2006-01-02 15:04"), end.Format("2006-01-02 15:04"))
+	}
+	last := report.LastDay(p.End, loc)
+	days := 0
+	for d := report.LocalMidnight(start, loc); d.Before(end); d = d.AddDate(0, 0, 1) {
+		days++
+	}
+	if start.Format(dateLayout) == last.Format(dateLayout) {
+		return start.Format(dateLayout) + " (1 day)"
+	}
+	return fmt.Sprintf("%s to %s (%d days)", start.Format(dateLayout), last.Format(dateLayout), days)
+}
+
+// moreApps is the line that ends a list cut for a message's limits.
+func moreApps(n int) string {
+	if n == 1 {
+		return "…and 1 more app (see the full report)"
+	}
+	return fmt.Sprintf("…and %d more apps (see the full report)", n)
+}
+
+func moreAlerts(n int) string {
+	if n == 1 {
+		return "…and 1 more alert (see the full report)"
+	}
+	return fmt.Sprintf("…and %d more alerts (see the full report)", n)
+}
+
+// missingSummary is "3 metrics could not be fetched (2 apps)".
+func missingSummary(ms []missingLine) string {
+	apps := map[string]bool{}
+	for _, m := range ms {
+		apps[m.App] = true
+	}
+	unit := "metrics"
+	if len(ms) == 1 {
+		unit = "metric"
+	}
+	appUnit := "apps"
+	if len(apps) == 1 {
+		appUnit = "app"
+	}
+	return fmt.Sprintf("%d %s could not be fetched (%d %s)", len(ms), unit, len(apps), appUnit)
+}
+
+// apiLine is the API accounting: "42 API requests, 2 retries, 1 rate
+// limited, 1.5s waited".
+func apiLine(s report.APIStats) string {
+	return fmt.Sprintf("%d API requests, %d retries, %d rate limited, %s waited", s.Requests, s.Retries, s.RateLimited, s.Wait.Round(100*time.Millisecond))
+}
+
+// httpLink returns link when it is an absolute http(s) URL a message may
+// link to; "" otherwise (the caller shows it as text).
+func httpLink(link string) string {
+	l := strings.ToLower(link)
+	if (strings.HasPrefix(l, "https://") || strings.HasPrefix(l, "http://")) && !strings.ContainsAny(link, " \t\r\n<>\"|") {
+		return link
+	}
+	return ""
+}
