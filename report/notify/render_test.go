@@ -15,14 +15,10 @@ import (
 )
 
 // gfm renders Markdown as GitHub does: cmark-gfm (GitHub's fork of cmark)
-// with GitHub's extensions. .ci/run does not install cmark-gfm yet, so
-// its absence skips even with KINSTA_REPORT_REQUIRE_PEERS=1.
+// with GitHub's extensions (Debian package cmark-gfm, installed by .ci/run).
 func gfm(t *testing.T, md string) string {
 	t.Helper()
-	bin, err := peer.Lookup("cmark-gfm")
-	if err != nil {
-		t.Skipf("%v (Debian package cmark-gfm)", err)
-	}
+	bin := peer.Require(t, "cmark-gfm")
 	cmd := exec.CommandContext(t.Context(), bin, "--unsafe", "-e", "table", "-e", "autolink", "-e", "tagfilter", "-e", "strikethrough")
 	cmd.Stdin = strings.NewReader(md)
 	var out, stderr bytes.Buffer
