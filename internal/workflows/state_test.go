@@ -45,6 +45,8 @@ type actions struct {
 	bare   string // its path
 	w      workflow
 	env    []string
+
+	lastList string // the log of the last list step
 }
 
 func newActions(t *testing.T) *actions {
@@ -151,11 +153,11 @@ func (a *actions) restore(name string) (ws, out string) {
 }
 
 // list runs the report job's "List the artifacts and the state" step and
-// returns its outputs.
+// returns its outputs; the step's log goes to a.lastList.
 func (a *actions) list(ws, runID, attempt string) map[string]string {
 	a.t.Helper()
 	outputFile := filepath.Join(a.root, "output-"+filepath.Base(ws)+"-"+attempt)
-	a.mustRun(ws, stepOf(a.t, a.w, "report", "files").Run, map[string]string{
+	a.lastList = a.mustRun(ws, stepOf(a.t, a.w, "report", "files").Run, map[string]string{
 		"GITHUB_OUTPUT": outputFile, "GITHUB_RUN_ID": runID, "GITHUB_RUN_ATTEMPT": attempt,
 	})
 	b, err := os.ReadFile(outputFile)
@@ -314,6 +316,16 @@ func TestStateSurvivesRuns(t *testing.T) {
 	writeAll(t, filepath.Join(ws, "out"), map[string]string{"weekly-ops/weekly-ops_2026-11-30.json": "report 30"})
 	if o := a.list(ws, "102", "1"); o["produced"] != "true" {
 		t.Errorf("run 2: produced=%q, want true", o["produced"])
+	}
+	// The log names the new report and the state files the run changed, not
+	// the ones it restored unchanged.
+	for _, want := range []string{"out/weekly-ops/weekly-ops_2026-11-30.json", "state/ledger/weekly-ops.jsonl", "state/history/shop/2026-11-29.jsonl.gz"} {
+		if !strings.Contains(a.lastList, want) {
+			t.Errorf("run 2's list step does not name %s:\n%s", want, a.lastList)
+		}
+	}
+	if strings.Contains(a.lastList, "2026-11-22.jsonl.gz") {
+		t.Errorf("run 2's list step names a state file it did not change:\n%s", a.lastList)
 	}
 	bundle2 := a.upload(ws, "run2")
 	a.publish("pub2", bundle2, "102", "true")
