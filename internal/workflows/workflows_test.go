@@ -73,16 +73,26 @@ type workflow struct {
 		Group            string `yaml:"group"`
 		CancelInProgress bool   `yaml:"cancel-in-progress"`
 	} `yaml:"concurrency"`
-	Jobs map[string]struct {
-		Permissions map[string]string `yaml:"permissions"`
-		Steps       []struct {
-			Name string            `yaml:"name"`
-			Uses string            `yaml:"uses"`
-			Run  string            `yaml:"run"`
-			Env  map[string]string `yaml:"env"`
-			With map[string]string `yaml:"with"`
-		} `yaml:"steps"`
-	} `yaml:"jobs"`
+	Env  map[string]string `yaml:"env"`
+	Jobs map[string]job    `yaml:"jobs"`
+}
+
+type job struct {
+	If          string            `yaml:"if"`
+	Needs       any               `yaml:"needs"`
+	Permissions map[string]string `yaml:"permissions"`
+	Outputs     map[string]string `yaml:"outputs"`
+	Steps       []step            `yaml:"steps"`
+}
+
+type step struct {
+	ID   string            `yaml:"id"`
+	Name string            `yaml:"name"`
+	If   string            `yaml:"if"`
+	Uses string            `yaml:"uses"`
+	Run  string            `yaml:"run"`
+	Env  map[string]string `yaml:"env"`
+	With map[string]string `yaml:"with"`
 }
 
 func load(t *testing.T, name string) workflow {
@@ -100,7 +110,7 @@ func load(t *testing.T, name string) workflow {
 
 // TestWorkflowRules checks what actionlint does not: no ${{ }} inside shell
 // scripts (inputs go through env), read-only by default, write only where
-// the reports are committed, and the weekly job never runs twice at once.
+// the reports are committed, and the report workflow never runs twice at once.
 func TestWorkflowRules(t *testing.T) {
 	t.Parallel()
 	for _, f := range workflowFiles(t) {
@@ -148,6 +158,7 @@ func TestWorkflowRules(t *testing.T) {
 		"SMTP_PASSWORD":  "${{ secrets.SMTP_PASSWORD }}",
 		"KINSTA_API_URL": "${{ vars.KINSTA_API_URL }}",
 		"NOW":            "${{ inputs.now }}",
+		"RESEND":         "${{ inputs.resend }}",
 	} {
 		if env[k] != v {
 			t.Errorf("Run the report: env %s=%q, want %q", k, env[k], v)
