@@ -150,6 +150,29 @@ func TestBuildSizeBudget(t *testing.T) {
 	}
 }
 
+// A message exactly as large as the budget is within it: nothing is left
+// out.
+func TestBuildSizeBudgetExact(t *testing.T) {
+	t.Parallel()
+	r := testReport(t, reporttest.Options{})
+	s := testSettings()
+	s.MessageID = "fixed" // the same size on every build
+	atts := testAttachments(30_000, 5_000)
+	_, info, err := Build(r, s, testCharts(t), atts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.MaxMessageBytes = info.Size
+	_, exact, err := Build(r, s, testCharts(t), atts)
+	if err != nil || exact.Size != info.Size || len(exact.LeftOut)+len(exact.LeftOutCharts) != 0 {
+		t.Errorf("budget %d: %+v (err %v), want nothing left out", s.MaxMessageBytes, exact, err)
+	}
+	s.MaxMessageBytes--
+	if _, under, err := Build(r, s, testCharts(t), atts); err != nil || len(under.LeftOut) != 1 {
+		t.Errorf("budget %d: %+v (err %v), want the largest attachment left out", s.MaxMessageBytes, under, err)
+	}
+}
+
 // A budget smaller than the inline charts leaves them out, after the
 // attachments, with a note in both bodies, instead of failing the send.
 func TestBuildSizeBudgetDropsCharts(t *testing.T) {

@@ -144,3 +144,30 @@ func TestProcessHeadlineIsTheHighest(t *testing.T) {
 		}
 	}
 }
+
+// With one process the headline needs no process name beside it.
+func TestProcessHeadlineSingleProcess(t *testing.T) {
+	t.Parallel()
+	r := handReport(t)
+	cpu := r.Periods[0].Apps[0].Metrics[report.CPUUsage]
+	for i, p := range cpu.Processes {
+		if p.Name == "worker" {
+			cpu.Processes = cpu.Processes[i : i+1]
+			break
+		}
+	}
+	text, htmlBody := bodies(t, r)
+	var line string
+	for _, l := range strings.Split(text, "\n") {
+		if f := strings.Fields(l); len(f) > 0 && f[0] == "CPU" {
+			line = strings.Join(f, " ")
+			break
+		}
+	}
+	if want := "CPU peak " + strings.Join(strings.Fields(report.FormatValue(report.UnitPercent, 87.5)), " ") + " ▲"; !strings.HasPrefix(line, want) {
+		t.Errorf("CPU line %q, want it to start %q (no process name)", line, want)
+	}
+	if strings.Contains(html.UnescapeString(htmlBody), report.FormatValue(report.UnitPercent, 87.5)+"<br><span style=\"color:#6b7280;font-size:11px;\">worker") {
+		t.Error("HTML part names the only process")
+	}
+}
