@@ -418,6 +418,18 @@ func TestThresholdEvaluate(t *testing.T) {
 			"yesterday blog(id-blog) response_time_p95 peak 801>800 ms (800ms)",
 		}},
 		{"strictly above", []report.Threshold{p95(900, "peak", "shop")}, nil},
+		// A bucket exactly on the limit is not above it (900 and 95 are
+		// bucket values of shop), while the bucket past it still alerts.
+		{"any bucket strictly above", []report.Threshold{
+			p95(900, "any_bucket", "shop"),
+			{Metric: report.CPUUsage, Above: 95, On: "any_bucket", Apps: []string{"shop"}, Raw: "95%"},
+			p95(849.5, "any_bucket", "shop"),
+		}, []string{
+			"previous_week Shop Front(id-shop) response_time_p95 any_bucket @11-17 900>849.5 ms (849.5ms)",
+			"previous_week Shop Front(id-shop) response_time_p95 any_bucket @11-19 850>849.5 ms (849.5ms)",
+			"yesterday Shop Front(id-shop) response_time_p95 any_bucket @11-17 900>849.5 ms (849.5ms)",
+			"yesterday Shop Front(id-shop) response_time_p95 any_bucket @11-19 850>849.5 ms (849.5ms)",
+		}},
 		{"average", []report.Threshold{p95(700, "average")}, []string{
 			"previous_week Shop Front(id-shop) response_time_p95 average 737.5>700 ms (700ms)",
 			"yesterday Shop Front(id-shop) response_time_p95 average 737.5>700 ms (700ms)",

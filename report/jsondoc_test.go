@@ -151,13 +151,14 @@ func TestJSONChangeAndAlerts(t *testing.T) {
 	m := r.Periods[0].Apps[0].Metrics[report.Bandwidth]
 	m.Summary.Change = &report.Change{
 		Previous: report.Figures{Total: report.F(100), Peak: report.F(0)},
-		Percent:  report.Figures{Total: report.F(25)},
+		// 12.3456 % is 12.35 to two decimals (12.3 to one, 12 to none).
+		Percent: report.Figures{Total: report.F(12.3456)},
 	}
 	doc := decode(t, r)
 	bw := doc["periods"].([]any)[0].(map[string]any)["apps"].([]any)[0].(map[string]any)["metrics"].(map[string]any)["bandwidth"].(map[string]any)
 	prev := bw["previous"].(map[string]any)
 	cp := bw["change_percent"].(map[string]any)
-	if prev["total"] != 100.0 || prev["peak"] != 0.0 || cp["total"] != 25.0 || cp["peak"] != nil {
+	if prev["total"] != 100.0 || prev["peak"] != 0.0 || cp["total"] != 12.35 || cp["peak"] != nil {
 		t.Errorf("previous = %v, change_percent = %v", prev, cp)
 	}
 	alerts := doc["alerts"].([]any)

@@ -43,7 +43,7 @@ func Mailpit(t testing.TB, extra ...string) (smtpPort int, api string) {
 	var out lockedBuffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Start(); err != nil {
-		Missing(t, "mailpit did not start: %v", err)
+		Fail(t, "mailpit %s did not start: %v", bin, err)
 		return 0, ""
 	}
 	done := make(chan error, 1)

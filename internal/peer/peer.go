@@ -120,8 +120,11 @@ func RequireAt(t testing.TB, name string, fallbacks ...string) string {
 }
 
 // Missing skips the test with the message, or fails it when
-// KINSTA_REPORT_REQUIRE_PEERS=1. Use it when a peer is present but unusable
-// (it did not start, it has no fonts, ...).
+// KINSTA_REPORT_REQUIRE_PEERS=1. Use it only for what is absent from the
+// machine: the peer itself, or something it needs that the repository does
+// not provide (an input file, fonts). A peer that is present but fails is
+// a failure: use Run or Fail, never Missing, or a crash the product causes
+// reads as a skip.
 func Missing(t testing.TB, format string, args ...any) {
 	t.Helper()
 	msg := fmt.Sprintf(format, args...)
@@ -130,4 +133,36 @@ func Missing(t testing.TB, format string, args ...any) {
 		return
 	}
 	t.Skipf("%s (skipped; set %s=1 to make this a failure)", msg, RequireEnv)
+}
+
+// Fail fails the test at once: the peer was found but did not work (it
+// would not start, it crashed, it answered nonsense). Unlike Missing it
+// never skips, whatever KINSTA_REPORT_REQUIRE_PEERS says.
+func Fail(t testing.TB, format string, args ...any) {
+	t.Helper()
+	t.Fatalf("%s (the peer is present, so this is a failure, not a skip)", fmt.Sprintf(format, args...))
+}
+
+// Run runs cmd, a peer found with Require, and returns its standard
+// output. When the peer fails (exits non-zero, is killed, times out with
+// its context) the test fails through Fail with the error and the end of
+// the peer's standard error. cmd.Stdout and cmd.Stderr must be nil.
+func Run(t testing.TB, cmd *exec.Cmd) []byte {
+	t.Helper()
+	var stderr lockedBuffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		Fail(t, "%s failed: %v\n%s", filepath.Base(cmd.Path), err, tail(stderr.String(), 4000))
+		return nil
+	}
+	return out
+}
+
+// tail is the last n bytes of s, for failure messages of chatty peers.
+func tail(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return "…" + s[len(s)-n:]
 }

@@ -1,7 +1,9 @@
 package peer
 
 import (
+	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -11,11 +13,14 @@ import (
 type fakeTB struct {
 	testing.TB
 	skipped, failed string
+	args            string // the failure's formatted message
 }
 
-func (f *fakeTB) Helper()                           {}
-func (f *fakeTB) Skipf(format string, args ...any)  { f.skipped = format }
-func (f *fakeTB) Fatalf(format string, args ...any) { f.failed = format }
+func (f *fakeTB) Helper()                          {}
+func (f *fakeTB) Skipf(format string, args ...any) { f.skipped = format }
+func (f *fakeTB) Fatalf(format string, args ...any) {
+	f.failed, f.args = format, fmt.Sprintf(format, args...)
+}
 
 func TestEnvName(t *testing.T) {
 	t.Parallel()
@@ -92,4 +97,32 @@ func TestLookupAndRequire(t *testing.T) {
 			t.Errorf("Lookup error = %v, want it to name %s and the fallback", err, env)
 		}
 	})
+}
+
+// A peer that is present but fails fails the test, with its standard
+// error, even when peers are not required: never a skip.
+func TestRunFailsNeverSkips(t *testing.T) {
+	dir := t.TempDir()
+	crash := filepath.Join(dir, "crash")
+	if err := os.WriteFile(crash, []byte("#!/bin/sh\necho 'Received signal 11 SEGV' >&2\nexit 139\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	ok := filepath.Join(dir, "ok")
+	if err := os.WriteFile(ok, []byte("#!/bin/sh\necho \"dom $1\"\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, require := range []string{"", "1"} {
+		t.Setenv(RequireEnv, require)
+		f := &fakeTB{TB: t}
+		if out := Run(f, exec.Command(crash)); out != nil {
+			t.Errorf("output %q of a failed run", out)
+		}
+		if f.skipped != "" || !strings.Contains(f.failed, "present") || !strings.Contains(f.args, "SEGV") {
+			t.Errorf("%s=%q: skipped=%q failed=%q (%s), want a failure with the peer's stderr", RequireEnv, require, f.skipped, f.failed, f.args)
+		}
+	}
+	f := &fakeTB{TB: t}
+	if out := Run(f, exec.Command(ok, "x")); string(out) != "dom x\n" || f.failed != "" || f.skipped != "" {
+		t.Errorf("Run(ok) = %q, failed=%q skipped=%q", out, f.failed, f.skipped)
+	}
 }

@@ -2,10 +2,13 @@ package deliver
 
 import (
 	"bytes"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	htmltemplate "html/template"
 	"io"
+	netmail "net/mail"
 	"net/textproto"
 	"path/filepath"
 	"regexp"
@@ -72,8 +75,13 @@ type Settings struct {
 	To, Cc, Bcc     []string
 	// Subject is a text/template source with .Report, .Start, .End (dates
 	// like 2026-11-16; End is the last day inside the period), .Period and
-	// .Alerts (the number of threshold crossings). Default report.DefaultSubject.
+	// .Alerts (the number of threshold crossings). Default report.DefaultSubject;
+	// for a one-day period the default shows the day once (oneDaySubject).
 	Subject string
+	// MessageID is the left part of the Message-ID (before the @); empty
+	// means a random one. The right part is the domain of From, never the
+	// machine's host name.
+	MessageID string
 }
 
 // BuildInfo says what Build made.
@@ -85,6 +93,10 @@ type BuildInfo struct {
 	// LeftOut names the attachments left out to stay within the budget,
 	// largest first. The body names them and their artifact paths.
 	LeftOut []string
+	// LeftOutCharts are the content ids of the inline charts left out
+	// (after every attachment, largest first) to stay within the budget.
+	// The body says so; the HTML report still has the charts.
+	LeftOutCharts []string
 }
 
 // omitted is an attachment left out of the email for the size budget.
@@ -98,6 +110,9 @@ type omitted struct {
 // report.EmailConfig.RenderSubject, the same code that checks it when the
 // config loads (and with -check), so what was validated is what is sent.
 func renderSubject(src string, d report.SubjectData) (string, error) {
+	if (src == "" || src == report.DefaultSubject) && d.Start != "" && d.Start == d.End {
+		src = oneDaySubject
+	}
 	s, err := (&report.EmailConfig{Subject: src}).RenderSubject(d)
 	if err != nil {
 		return "", err
@@ -107,6 +122,10 @@ func renderSubject(src string, d report.SubjectData) (string, error) {
 	}
 	return s, nil
 }
+
+// oneDaySubject replaces report.DefaultSubject when the first period is one
+// day: "Kinsta shop: 2026-11-29", not "2026-11-29 to 2026-11-29".
+const oneDaySubject = "Kinsta {{.Report}}: {{.Start}}"
 
 func subjectDataOf(r report.Report) report.SubjectData {
 	loc := r.Location
@@ -142,9 +161,9 @@ const mailColumn = 600
 // Build makes the report email: multipart/mixed holding multipart/related
 // (multipart/alternative with text/plain and text/html, then the PNG charts
 // as cid: parts), then the attachments. When the encoded message is over
-// the size budget it leaves out the largest attachments until it fits and
-// says so in the body; if it does not fit even without attachments, Build
-// returns an error.
+// the size budget it leaves out the largest attachments, then the largest
+// charts, until it fits, and says so in the body; if the text alone does
+// not fit, Build returns an error.
 func Build(r report.Report, s Settings, charts []Image, atts []Attachment) (*mail.Msg, BuildInfo, error) {
 	r = report.ForDisplay(r) // API text as people see it: no controls, bidi isolated, capped
 	info := BuildInfo{Budget: s.MaxMessageBytes}
@@ -152,59 +171,132 @@ func Build(r report.Report, s Settings, charts []Image, atts []Attachment) (*mai
 		info.Budget = DefaultMaxMessageBytes
 	}
 	if info.Budget < 0 {
-		return nil, info, fmt.Errorf("email: max message size %d is negative", s.MaxMessageBytes)
+		return nil, info, fmt.Errorf("build email: max message size %d is negative", s.MaxMessageBytes)
 	}
 	if s.From == "" {
-		return nil, info, errors.New("email: no from address")
+		return nil, info, errors.New("build email: no from address")
 	}
 	if len(s.To)+len(s.Cc)+len(s.Bcc) == 0 {
-		return nil, info, errors.New("email: no recipients (to, cc and bcc are empty)")
+		return nil, info, errors.New("build email: no recipients (to, cc and bcc are empty)")
 	}
 	subject, err := renderSubject(s.Subject, subjectDataOf(r))
 	if err != nil {
 		return nil, info, err
 	}
-	cv, err := chartViews(charts)
-	if err != nil {
+	if _, err := chartViews(charts); err != nil {
 		return nil, info, err
 	}
 	for i, a := range atts {
 		if a.Name == "" || a.Name != filepath.Base(a.Name) {
-			return nil, info, fmt.Errorf("email: attachment %d: bad file name %q", i, a.Name)
+			return nil, info, fmt.Errorf("build email: attachment %d: bad file name %q", i, a.Name)
 		}
 	}
+	id := s.MessageID
+	if id == "" {
+		id = randomID()
+	}
+	msgID := messageID(id, domainOf(s.From))
 
 	included := slices.Clone(atts)
+	shown := slices.Clone(charts)
 	var left []omitted
+	var leftCharts []Image
 	for {
-		msg, err := compose(r, s, subject, charts, cv, included, left, info.Budget)
+		cv, err := chartViews(shown)
+		if err != nil {
+			return nil, info, err
+		}
+		msg, err := compose(r, s, subject, msgID, shown, cv, included, left, leftCharts, info.Budget)
 		if err != nil {
 			return nil, info, err
 		}
 		var cw countingWriter
 		if _, err := msg.WriteTo(&cw); err != nil {
-			return nil, info, fmt.Errorf("email: encode: %w", err)
+			return nil, info, fmt.Errorf("build email: encode: %w", err)
 		}
 		info.Size = cw.n
 		if cw.n <= info.Budget {
 			return msg, info, nil
 		}
-		if len(included) == 0 {
-			return nil, info, fmt.Errorf("email: the message is %s without any attachment, over the size budget of %s (%d bytes)",
+		switch {
+		case len(included) > 0:
+			// Leave out the largest attachment that is still in.
+			big := 0
+			for i, a := range included {
+				if len(a.Data) > len(included[big].Data) {
+					big = i
+				}
+			}
+			a := included[big]
+			left = append(left, omitted{Name: a.Name, Path: a.Path, Size: int64(len(a.Data))})
+			info.LeftOut = append(info.LeftOut, a.Name)
+			included = slices.Delete(included, big, big+1)
+		case len(shown) > 0:
+			// Then the largest chart: the figures are text, the HTML
+			// report draws the charts.
+			big := 0
+			for i, c := range shown {
+				if len(c.PNG) > len(shown[big].PNG) {
+					big = i
+				}
+			}
+			leftCharts = append(leftCharts, shown[big])
+			info.LeftOutCharts = append(info.LeftOutCharts, shown[big].ContentID)
+			shown = slices.Delete(shown, big, big+1)
+		default:
+			return nil, info, fmt.Errorf("build email: the message is %s without any attachment or chart, over the size budget of %s (%d bytes)",
 				formatSize(cw.n), formatSize(info.Budget), info.Budget)
 		}
-		// Leave out the largest attachment that is still in.
-		big := 0
-		for i, a := range included {
-			if len(a.Data) > len(included[big].Data) {
-				big = i
+	}
+}
+
+// messageID is the Message-ID value (without the angle brackets go-mail
+// adds) for id at domain: characters a Message-ID cannot hold (RFC 5322
+// dot-atom text) become "-". It never names the machine it was made on.
+func messageID(id, domain string) string {
+	clean := func(s, fallback string) string {
+		var b strings.Builder
+		for _, r := range s {
+			if r < 0x80 && (r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || strings.ContainsRune(".!#$%&'*+/=?^_`{|}~-", r)) {
+				b.WriteRune(r)
+			} else {
+				b.WriteByte('-')
 			}
 		}
-		a := included[big]
-		left = append(left, omitted{Name: a.Name, Path: a.Path, Size: int64(len(a.Data))})
-		info.LeftOut = append(info.LeftOut, a.Name)
-		included = slices.Delete(included, big, big+1)
+		out := strings.Trim(b.String(), ".")
+		for strings.Contains(out, "..") {
+			out = strings.ReplaceAll(out, "..", ".")
+		}
+		if out == "" {
+			return fallback
+		}
+		return out
 	}
+	return clean(id, "report") + "@" + clean(domain, defaultIDDomain)
+}
+
+// defaultIDDomain is the Message-ID's domain when From has none.
+const defaultIDDomain = "kinsta-report"
+
+// domainOf is the domain of the From address ("Reports <r@example.com>"
+// gives example.com), or defaultIDDomain.
+func domainOf(from string) string {
+	a, err := netmail.ParseAddress(from)
+	if err != nil {
+		return defaultIDDomain
+	}
+	at := strings.LastIndexByte(a.Address, '@')
+	if at < 0 || at == len(a.Address)-1 {
+		return defaultIDDomain
+	}
+	return strings.ToLower(a.Address[at+1:])
+}
+
+// randomID is 128 random bits in hex, for a Message-ID nobody derived.
+func randomID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:]) // crypto/rand.Read never fails
+	return hex.EncodeToString(b[:])
 }
 
 func chartViews(charts []Image) ([]chartView, error) {
@@ -213,13 +305,13 @@ func chartViews(charts []Image) ([]chartView, error) {
 	for i, c := range charts {
 		switch {
 		case !contentIDRe.MatchString(c.ContentID):
-			return nil, fmt.Errorf("email: chart %d: content id %q: want letters, digits, '.', '_', '-' or '@'", i, c.ContentID)
+			return nil, fmt.Errorf("build email: chart %d: content id %q: want letters, digits, '.', '_', '-' or '@'", i, c.ContentID)
 		case seen[c.ContentID]:
-			return nil, fmt.Errorf("email: chart %d: content id %q is used twice", i, c.ContentID)
+			return nil, fmt.Errorf("build email: chart %d: content id %q is used twice", i, c.ContentID)
 		case len(c.PNG) == 0:
-			return nil, fmt.Errorf("email: chart %q has no PNG data", c.ContentID)
+			return nil, fmt.Errorf("build email: chart %q has no PNG data", c.ContentID)
 		case c.Width <= 0 || c.Height <= 0:
-			return nil, fmt.Errorf("email: chart %q: display size %dx%d: want a positive width and height", c.ContentID, c.Width, c.Height)
+			return nil, fmt.Errorf("build email: chart %q: display size %dx%d: want a positive width and height", c.ContentID, c.Width, c.Height)
 		}
 		seen[c.ContentID] = true
 		w, h := c.Width, c.Height
@@ -232,7 +324,7 @@ func chartViews(charts []Image) ([]chartView, error) {
 	return out, nil
 }
 
-func compose(r report.Report, s Settings, subject string, charts []Image, cv []chartView, included []Attachment, left []omitted, budget int64) (*mail.Msg, error) {
+func compose(r report.Report, s Settings, subject, msgID string, charts []Image, cv []chartView, included []Attachment, left []omitted, leftCharts []Image, budget int64) (*mail.Msg, error) {
 	var attached, leftOut []fileView
 	for _, a := range included {
 		attached = append(attached, fileView{Name: a.Name, Size: formatSize(int64(len(a.Data))), About: about(a.Name)})
@@ -245,6 +337,9 @@ func compose(r report.Report, s Settings, subject string, charts []Image, cv []c
 		leftOut = append(leftOut, fileView{Name: o.Name, Size: formatSize(o.Size), About: about(o.Name), Path: filepath.ToSlash(p)})
 	}
 	view := newView(r, cv, attached, leftOut, budget)
+	for _, c := range leftCharts {
+		view.OmittedCharts = append(view.OmittedCharts, c.Alt)
+	}
 	// html/template would refuse a dynamic cid: URL; the content id is
 	// checked against contentIDRe, so it is safe as it is.
 	type htmlChart struct {
@@ -262,23 +357,23 @@ func compose(r report.Report, s Settings, subject string, charts []Image, cv []c
 
 	ht, err := htmlBody()
 	if err != nil {
-		return nil, fmt.Errorf("email: html template: %w", err)
+		return nil, fmt.Errorf("build email: html template: %w", err)
 	}
 	tt, err := textBody()
 	if err != nil {
-		return nil, fmt.Errorf("email: text template: %w", err)
+		return nil, fmt.Errorf("build email: text template: %w", err)
 	}
 	var hb, tb bytes.Buffer
 	if err := ht.Execute(&hb, hv); err != nil {
-		return nil, fmt.Errorf("email: html body: %w", err)
+		return nil, fmt.Errorf("build email: html body: %w", err)
 	}
 	if err := tt.Execute(&tb, view); err != nil {
-		return nil, fmt.Errorf("email: text body: %w", err)
+		return nil, fmt.Errorf("build email: text body: %w", err)
 	}
 
 	m := mail.NewMsg(mail.WithNoDefaultUserAgent())
 	if err := m.From(s.From); err != nil {
-		return nil, fmt.Errorf("email: from %q: %w", s.From, err)
+		return nil, fmt.Errorf("build email: from %q: %w", s.From, err)
 	}
 	for _, set := range []struct {
 		field string
@@ -289,14 +384,14 @@ func compose(r report.Report, s Settings, subject string, charts []Image, cv []c
 			continue
 		}
 		if err := set.fn(set.addrs...); err != nil {
-			return nil, fmt.Errorf("email: %s: %w", set.field, err)
+			return nil, fmt.Errorf("build email: %s: %w", set.field, err)
 		}
 	}
 	m.Subject(subject)
 	if !r.GeneratedAt.IsZero() {
 		m.SetDateWithValue(r.GeneratedAt)
 	}
-	m.SetMessageID()
+	m.SetMessageIDWithValue(msgID)
 	m.SetUserAgent("kinsta-report")
 	// RFC 3834: keeps vacation responders from answering a report.
 	m.SetGenHeader(mail.Header("Auto-Submitted"), "auto-generated")

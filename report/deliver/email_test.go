@@ -2,11 +2,14 @@ package deliver
 
 import (
 	"bytes"
+	"fmt"
 	"html"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/kinsta-report/kinsta-report/report"
 	"github.com/kinsta-report/kinsta-report/report/reporttest"
@@ -140,10 +143,215 @@ func TestBuildSizeBudget(t *testing.T) {
 		}
 	}
 
-	// Even without attachments too big: an error, never a bounced mail.
-	s.MaxMessageBytes = 20_000
-	if _, info, err := Build(r, s, testCharts(t), atts); err == nil || !strings.Contains(err.Error(), "without any attachment") {
+	// Text alone too big: an error, never a bounced mail.
+	s.MaxMessageBytes = 5_000
+	if _, info, err := Build(r, s, testCharts(t), atts); err == nil || !strings.Contains(err.Error(), "without any attachment or chart") {
 		t.Fatalf("error %v (info %+v), want the budget error", err, info)
+	}
+}
+
+// A message exactly as large as the budget is within it: nothing is left
+// out.
+func TestBuildSizeBudgetExact(t *testing.T) {
+	t.Parallel()
+	r := testReport(t, reporttest.Options{})
+	s := testSettings()
+	s.MessageID = "fixed" // the same size on every build
+	atts := testAttachments(30_000, 5_000)
+	_, info, err := Build(r, s, testCharts(t), atts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.MaxMessageBytes = info.Size
+	_, exact, err := Build(r, s, testCharts(t), atts)
+	if err != nil || exact.Size != info.Size || len(exact.LeftOut)+len(exact.LeftOutCharts) != 0 {
+		t.Errorf("budget %d: %+v (err %v), want nothing left out", s.MaxMessageBytes, exact, err)
+	}
+	s.MaxMessageBytes--
+	if _, under, err := Build(r, s, testCharts(t), atts); err != nil || len(under.LeftOut) != 1 {
+		t.Errorf("budget %d: %+v (err %v), want the largest attachment left out", s.MaxMessageBytes, under, err)
+	}
+}
+
+// A budget smaller than the inline charts leaves them out, after the
+// attachments, with a note in both bodies, instead of failing the send.
+func TestBuildSizeBudgetDropsCharts(t *testing.T) {
+	t.Parallel()
+	r := testReport(t, reporttest.Options{})
+	charts := testCharts(t)
+	atts := testAttachments(900_000, 20_000)
+	s := testSettings()
+	s.MaxMessageBytes = 15_000 // the text (about 9 kB) fits; a chart (9 kB, 12 kB in base64) does not
+	msg, info, err := Build(r, s, charts, atts)
+	if err != nil {
+		t.Fatalf("Build: %v; want the charts left out instead", err)
+	}
+	if len(info.LeftOut) != 2 || len(info.LeftOutCharts) != 2 {
+		t.Fatalf("left out %q and charts %q, want both attachments and both charts", info.LeftOut, info.LeftOutCharts)
+	}
+	var eml bytes.Buffer
+	if err := WriteEML(&eml, msg); err != nil {
+		t.Fatal(err)
+	}
+	if int64(eml.Len()) > s.MaxMessageBytes {
+		t.Fatalf("message is %d bytes, over the budget of %d", eml.Len(), s.MaxMessageBytes)
+	}
+	_, root := parseMessage(t, eml.Bytes())
+	text, htmlBody := checkMessage(t, root, "multipart/alternative[text/plain,text/html]", nil)
+	if strings.Contains(htmlBody, "cid:") {
+		t.Error("the HTML still refers to a left-out chart")
+	}
+	for name, body := range map[string]string{"text": text, "html": html.UnescapeString(htmlBody)} {
+		for _, want := range []string{"Left out of this email", "2 charts (the HTML report draws them", charts[0].Alt, charts[1].Alt, atts[0].Path} {
+			if !strings.Contains(body, want) {
+				t.Errorf("%s part lacks %q", name, want)
+			}
+		}
+	}
+	if strings.Contains(text, "== Charts ==") {
+		t.Error("the text part still lists the charts as shown")
+	}
+
+	// A budget that fits one chart keeps the smaller one.
+	small := charts[1]
+	small.PNG = chartPNG(t, 300, 120, 3)
+	both := []Image{charts[0], small}
+	_, info, err = Build(r, s, both, nil)
+	if err != nil || len(info.LeftOutCharts) != 1 || info.LeftOutCharts[0] != charts[0].ContentID {
+		t.Fatalf("left out charts %q (err %v, small chart %d bytes, message %d), want only the larger %s",
+			info.LeftOutCharts, err, len(small.PNG), info.Size, charts[0].ContentID)
+	}
+}
+
+// A caller that prefixes the step ("email: ") does not repeat it.
+func TestBuildErrorNamesItsStepOnce(t *testing.T) {
+	t.Parallel()
+	r := testReport(t, reporttest.Options{Apps: 1})
+	s := testSettings()
+	s.MaxMessageBytes = 100
+	_, _, err := Build(r, s, nil, nil)
+	if err == nil {
+		t.Fatal("a 100-byte budget builds")
+	}
+	if got := fmt.Sprintf("report weekly-ops: email: %v", err); strings.Contains(got, "email: email:") {
+		t.Errorf("doubled prefix: %s", got)
+	}
+	if !strings.HasPrefix(err.Error(), "build email: ") {
+		t.Errorf("error %q does not name its step", err)
+	}
+}
+
+// The Message-ID names the From domain (or kinsta-report), never the host
+// the job ran on, and takes a given id.
+func TestMessageID(t *testing.T) {
+	t.Parallel()
+	r := testReport(t, reporttest.Options{Apps: 1})
+	host, _ := os.Hostname()
+	for _, tc := range []struct {
+		from, id string
+		want     *regexp.Regexp
+	}{
+		{"Kinsta Reports <reports@Example.com>", "", regexp.MustCompile(`^<[0-9a-f]{32}@example\.com>$`)},
+		{"reports@example.org", "acme.weekly-ops.2026-11-23", regexp.MustCompile(`^<acme\.weekly-ops\.2026-11-23@example\.org>$`)},
+	} {
+		s := testSettings()
+		s.From, s.MessageID = tc.from, tc.id
+		msg, _, err := Build(r, s, nil, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var eml bytes.Buffer
+		if err := WriteEML(&eml, msg); err != nil {
+			t.Fatal(err)
+		}
+		m, _ := parseMessage(t, eml.Bytes())
+		got := m.Header.Get("Message-Id")
+		if !tc.want.MatchString(got) {
+			t.Errorf("From %q, id %q: Message-ID %q, want %v", tc.from, tc.id, got, tc.want)
+		}
+		if host != "" && strings.Contains(got, "@"+host+">") {
+			t.Errorf("Message-ID %q names the host %q", got, host)
+		}
+	}
+	for _, tc := range []struct{ id, domain, want string }{
+		{"a b<c>@d", "example.com", "a-b-c--d@example.com"},
+		{"", "", "report@kinsta-report"},
+		{"..x..y.", "ex..ample.com.", "x.y@ex.ample.com"},
+		{"héllo", "example.com", "h-llo@example.com"},
+	} {
+		if got := messageID(tc.id, tc.domain); got != tc.want {
+			t.Errorf("messageID(%q, %q) = %q, want %q", tc.id, tc.domain, got, tc.want)
+		}
+	}
+	if d := domainOf("not an address"); d != "kinsta-report" {
+		t.Errorf("domainOf(bad) = %q", d)
+	}
+}
+
+// A one-day period's default subject names the day once; a template the
+// user wrote is kept as written.
+func TestSubjectOneDay(t *testing.T) {
+	t.Parallel()
+	r := testReport(t, reporttest.Options{Apps: 1, Days: 1, Start: time.Date(2026, 11, 29, 0, 0, 0, 0, time.UTC)})
+	r.Periods[0].Name = "yesterday"
+	for _, tc := range []struct{ src, want string }{
+		{"", "Kinsta weekly-ops: 2026-11-29"},
+		{report.DefaultSubject, "Kinsta weekly-ops: 2026-11-29"},
+		{"{{.Report}} {{.Start}} to {{.End}}", "weekly-ops 2026-11-29 to 2026-11-29"},
+	} {
+		got, err := renderSubject(tc.src, subjectDataOf(r))
+		if err != nil || got != tc.want {
+			t.Errorf("subject %q: got %q, %v; want %q", tc.src, got, err, tc.want)
+		}
+	}
+}
+
+// Custom period names are shown as written; named periods read as words,
+// in the headings and in the alerts.
+func TestPeriodNames(t *testing.T) {
+	t.Parallel()
+	for in, want := range map[string]string{
+		"previous_week": "Previous week", "last_30_days": "Last 30 days", "yesterday": "Yesterday",
+		"black-friday": "black-friday", "q4_launch": "q4_launch", "Sale": "Sale",
+	} {
+		if got := periodTitle(in); got != want {
+			t.Errorf("periodTitle(%q) = %q, want %q", in, got, want)
+		}
+	}
+	r := testReport(t, reporttest.Options{Apps: 1})
+	r.Periods[0].Name = "black-friday"
+	r.Alerts = []report.Alert{{App: "Shop", Period: "black-friday", Metric: report.CPUUsage, Process: "web", On: "peak",
+		Value: 87.5, Limit: 50, Unit: report.UnitPercent, Threshold: "50%"}}
+	text, htmlBody := bodies(t, r)
+	for name, body := range map[string]string{"text": text, "html": html.UnescapeString(htmlBody)} {
+		if strings.Contains(body, "Black-friday") || !strings.Contains(body, "== black-friday:") && name == "text" {
+			t.Errorf("%s part does not keep the name black-friday as written:\n%s", name, body)
+		}
+	}
+}
+
+// The threshold as written follows the limit only when it reads
+// differently: "above 50.0 %", not "above 50.0 % (50%)".
+func TestAlertLimitNotRepeated(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		unit      report.Unit
+		limit     float64
+		threshold string
+		want      string
+	}{
+		{report.UnitPercent, 50, "50%", "above " + report.FormatValue(report.UnitPercent, 50) + " (black-friday)"},
+		{report.UnitPercent, 50, "50.00 %", "above " + report.FormatValue(report.UnitPercent, 50) + " (black-friday)"},
+		{report.UnitMS, 300, "300ms", "above 300 ms (black-friday)"},
+		{report.UnitMS, 1000, "1s", "above " + report.FormatValue(report.UnitMS, 1000) + " (1s) (black-friday)"},
+		{report.UnitBytes, 1.5 * (1 << 30), "1.5 GiB", "above 1.61 GB (1.5 GiB) (black-friday)"},
+		{report.UnitBytes, 1.5e9, "1.5GB", "above " + report.FormatValue(report.UnitBytes, 1.5e9) + " (black-friday)"},
+	} {
+		alerts, _ := alertViews([]report.Alert{{App: "Shop", Period: "black-friday", Metric: report.ResponseTimeP95, On: "peak",
+			Value: 2 * tc.limit, Limit: tc.limit, Unit: tc.unit, Threshold: tc.threshold}}, time.UTC)
+		if got := alerts[0].Text; !strings.HasSuffix(got, tc.want) {
+			t.Errorf("threshold %q: %q, want it to end %q", tc.threshold, got, tc.want)
+		}
 	}
 }
 

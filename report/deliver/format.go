@@ -11,13 +11,14 @@ import (
 // formatSize shows a byte count of a file or message.
 func formatSize(n int64) string { return report.FormatValue(report.UnitBytes, float64(n)) }
 
-// periodTitle turns a period name into a heading: previous_week → Previous
-// week, last_30_days → Last 30 days.
+// periodTitle turns a named period into a heading (previous_week →
+// Previous week, last_30_days → Last 30 days) and keeps a custom period's
+// name as written (black-friday stays black-friday).
 func periodTitle(name string) string {
-	s := strings.ReplaceAll(name, "_", " ")
-	if s == "" {
-		return s
+	if !report.IsNamedPeriod(name) {
+		return name
 	}
+	s := strings.ReplaceAll(name, "_", " ")
 	r := []rune(s)
 	r[0] = []rune(strings.ToUpper(string(r[0])))[0]
 	return string(r)

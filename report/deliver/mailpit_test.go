@@ -82,6 +82,7 @@ type mpAttachment struct {
 
 type mpMessage struct {
 	ID, Subject string
+	MessageID   string // without the angle brackets
 	From        mpAddress
 	To, Cc, Bcc []mpAddress
 	Text, HTML  string
@@ -151,12 +152,40 @@ func TestMailpit(t *testing.T) {
 	t.Parallel()
 	mp := startMailpit(t, "--smtp-auth-accept-any", "--smtp-auth-allow-insecure", "--enable-chaos")
 
+	// A one-day report under a budget smaller than its charts: sent
+	// without them, saying so, its subject naming the day once.
+	t.Run("charts over budget", func(t *testing.T) {
+		mp.clear(t)
+		r := testReport(t, reporttest.Options{Apps: 2, Days: 1, Start: time.Date(2026, 11, 29, 0, 0, 0, 0, time.UTC)})
+		s := mp.settings()
+		s.Subject = ""
+		s.MaxMessageBytes = 15_000
+		msg, info, err := Build(r, s, testCharts(t), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := Send(t.Context(), s, msg, WithSleep(new(sleeps).sleep), WithTimeout(10*time.Second)); err != nil {
+			t.Fatal(err)
+		}
+		m := mp.only(t)
+		if m.Subject != "Kinsta weekly-ops: 2026-11-29" {
+			t.Errorf("subject %q", m.Subject)
+		}
+		if len(m.Inline) != 0 || len(info.LeftOutCharts) != 2 {
+			t.Errorf("inline parts %+v, left out %q; want the 2 charts left out", m.Inline, info.LeftOutCharts)
+		}
+		if !strings.Contains(m.Text, "2 charts (the HTML report draws them") || !strings.Contains(m.HTML, "2 charts (the HTML report draws them") {
+			t.Errorf("no note of the left-out charts:\n%s", m.Text)
+		}
+	})
+
 	t.Run("full report", func(t *testing.T) {
 		mp.clear(t)
 		r := testReport(t, reporttest.Options{WithPrevious: true, WithAlerts: true, MissingMetric: report.MemoryUsage})
 		atts := testAttachments(300_000, 60_000)
 		s := mp.settings()
 		s.Username, s.Password = "reports", "not-checked-here"
+		s.MessageID = "acme.weekly-ops.2026-11-23"
 		msg, _, err := Build(r, s, testCharts(t), atts)
 		if err != nil {
 			t.Fatal(err)
@@ -168,6 +197,9 @@ func TestMailpit(t *testing.T) {
 		m := mp.only(t)
 		if m.Subject != "Kinsta weekly-ops: 2026-11-16 to 2026-11-22 (1 alerts)" {
 			t.Errorf("subject %q", m.Subject)
+		}
+		if m.MessageID != "acme.weekly-ops.2026-11-23@example.com" {
+			t.Errorf("Message-ID %q, want the given id at the From domain", m.MessageID)
 		}
 		if got := addresses(m.To); got != "ops@example.com,lead@example.com" {
 			t.Errorf("to %s", got)

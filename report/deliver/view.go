@@ -2,6 +2,7 @@ package deliver
 
 import (
 	"fmt"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -24,7 +25,9 @@ type emailView struct {
 	Attached      []fileView
 	// Omitted are the attachments left out for the size budget.
 	Omitted []fileView
-	Budget  string
+	// OmittedCharts are the alt texts of the charts left out for it.
+	OmittedCharts []string
+	Budget        string
 }
 
 type alertView struct {
@@ -174,7 +177,7 @@ func alertViews(alerts []report.Alert, loc *time.Location) ([]alertView, string)
 		// Value and limit in the same units (the threshold as written, e.g.
 		// 1.5 GiB, follows in brackets where it reads differently).
 		limit := report.FormatValue(a.Unit, a.Limit)
-		if a.Threshold != "" && strings.ReplaceAll(a.Threshold, " ", "") != strings.ReplaceAll(limit, " ", "") {
+		if a.Threshold != "" && sameReading(a.Threshold) != sameReading(limit) {
 			limit += " (" + a.Threshold + ")"
 		}
 		text := fmt.Sprintf("%s %s %s, above %s (%s)", title, on, report.FormatValue(a.Unit, a.Value), limit, periodTitle(a.Period))
@@ -295,4 +298,17 @@ func changeOf(d report.ChangeView) *changeView {
 		ch.Tone = "unknown"
 	}
 	return ch
+}
+
+// decimalRe is a number with a decimal part.
+var decimalRe = regexp.MustCompile(`[0-9]+\.[0-9]+`)
+
+// sameReading is how a limit reads, for telling whether the threshold as
+// written adds anything to the formatted limit: "50.0 %" and "50%", "300 ms"
+// and "300ms", "1.50 GB" and "1.5GB", "1,000 ms" and "1000ms" read the same.
+func sameReading(s string) string {
+	s = strings.ToLower(strings.NewReplacer(" ", "", "\u00a0", "", "\u202f", "", ",", "").Replace(s))
+	return decimalRe.ReplaceAllStringFunc(s, func(n string) string {
+		return strings.TrimSuffix(strings.TrimRight(n, "0"), ".")
+	})
 }
