@@ -2,12 +2,9 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"math"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -18,7 +15,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kinsta-report/kinsta-report/fetch"
 	"github.com/kinsta-report/kinsta-report/fetch/kinstatest"
 )
 
@@ -503,31 +499,6 @@ func TestRunUnmatchedAppExits2NamingIt(t *testing.T) {
 	res := runReport(t, cfg, map[string]string{"KINSTA_API_KEY": "test-key-0123456789", "KINSTA_API_URL": url}, "-now", "2026-11-23T06:00:00Z")
 	if res.code != 2 || !strings.Contains(res.stderr, `"shpo"`) || !strings.Contains(res.stderr, "apps[1]") {
 		t.Fatalf("exit %d, stderr:\n%s", res.code, res.stderr)
-	}
-}
-
-func TestRunOnRetiredKinstaHostSaysSevalla(t *testing.T) {
-	t.Parallel()
-	// The simulated API answers 404 on /applications as the retired Kinsta
-	// host does; the client only recognises the Kinsta host by name, so the
-	// test points api.kinsta.com at the loopback server.
-	srv := kinstatest.New(kinstatest.Options{APIKey: "k", MovedApplications: true})
-	hs := httptest.NewServer(http.StripPrefix("/v2", srv))
-	defer hs.Close()
-	addr := strings.TrimPrefix(hs.URL, "http://")
-	client := &http.Client{Transport: &http.Transport{
-		DialContext: func(ctx context.Context, network, _ string) (net.Conn, error) {
-			return (&net.Dialer{}).DialContext(ctx, network, addr)
-		},
-	}}
-	c, err := fetch.NewClient("k", fetch.WithBaseURL("http://api.kinsta.com/v2"), fetch.WithHTTPClient(client), fetch.WithMaxRetries(0))
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = c.Applications(t.Context(), kinstatest.DefaultCompanyID)
-	msg := explainAPIError("list applications", err).Error()
-	if !errors.Is(err, fetch.ErrMoved) || !strings.Contains(msg, "api.sevalla.com") || strings.Contains(msg, "company_id") {
-		t.Errorf("message = %s", msg)
 	}
 }
 
