@@ -99,6 +99,10 @@ func Run(ctx context.Context, cfg *report.Config, o Options) Result {
 	if r.stderr == nil {
 		r.stderr = io.Discard
 	}
+	if o.Clock == nil || o.Getenv == nil {
+		fmt.Fprintln(r.stderr, "report: job options need a Clock and a Getenv")
+		return Result{Status: Failed}
+	}
 	return r.all(ctx)
 }
 

@@ -302,3 +302,13 @@ func TestRunThresholdOnAnAppNotInTheReportIsNoted(t *testing.T) {
 		t.Errorf("notes %q, stderr:\n%s", d.Notes, stderr)
 	}
 }
+
+func TestRunWithoutClockFailsWithoutPanicking(t *testing.T) {
+	t.Parallel()
+	cfg := loadConfig(t, utcDaily)
+	var stderr strings.Builder
+	res := job.Run(t.Context(), cfg, job.Options{Getenv: func(string) string { return "" }, OutDir: t.TempDir(), Stderr: &stderr})
+	if res.Status != job.Failed || !strings.Contains(stderr.String(), "Clock") {
+		t.Errorf("status %v, stderr %q", res.Status, stderr.String())
+	}
+}

@@ -1,6 +1,7 @@
 // Config: the public types of reports.yaml and how a run loads them.
 // The YAML plumbing (strict decoding, line numbers, yaml.v3 error text) is
-// in config_yaml.go; the rules and defaults in config_rules.go.
+// in config_yaml.go; the rules and defaults in config_rules.go (top level)
+// and config_report.go (each report).
 
 package report
 
