@@ -185,3 +185,42 @@ func TestRunBerlinAcrossDSTChange(t *testing.T) {
 		}
 	}
 }
+
+// TestRunComparesWithThePreviousWeek fetches both weeks and shows the
+// previous week's total, computed here from the simulator's hours.
+func TestRunComparesWithThePreviousWeek(t *testing.T) {
+	t.Parallel()
+	cfg := loadConfig(t, "timezone: UTC\nreports:\n  - name: weekly\n    apps: [shop]\n    periods: [previous_week]\n    metrics: [bandwidth]\n    users: false\n")
+	src, _ := simSource(t, cfg, kinstatest.Options{})
+	res, stderr, out := run(t, cfg, src, monday, nil)
+	if res.Status != job.OK {
+		t.Fatalf("status %v, stderr:\n%s", res.Status, stderr)
+	}
+	week := time.Date(2026, 11, 16, 0, 0, 0, 0, time.UTC)
+	prev := week.AddDate(0, 0, -7)
+	if len(src.requests) != 2 {
+		t.Fatalf("%d metric requests, want the week and the week before", len(src.requests))
+	}
+	d := readDoc(t, filepath.Join(out, "weekly", "weekly_2026-11-23.json"))
+	var bw struct {
+		Total    *float64 `json:"total"`
+		Previous struct {
+			Total *float64 `json:"total"`
+		} `json:"previous"`
+		ChangePercent struct {
+			Total *float64 `json:"total"`
+		} `json:"change_percent"`
+	}
+	if err := json.Unmarshal(d.Periods[0].Apps[0].Metrics["bandwidth"], &bw); err != nil {
+		t.Fatal(err)
+	}
+	id := appID(t, "shop")
+	wantCur := expectDay(id, "bandwidth", week, week.AddDate(0, 0, 7), true)
+	wantPrev := expectDay(id, "bandwidth", prev, week, true)
+	if bw.Total == nil || !near(*bw.Total, wantCur) || bw.Previous.Total == nil || !near(*bw.Previous.Total, wantPrev) {
+		t.Fatalf("bandwidth total %v, previous %v; want %v and %v", bw.Total, bw.Previous.Total, wantCur, wantPrev)
+	}
+	if want := (wantCur - wantPrev) / wantPrev * 100; bw.ChangePercent.Total == nil || math.Abs(*bw.ChangePercent.Total-want) > 0.006 {
+		t.Errorf("change_percent %v, want %.2f", bw.ChangePercent.Total, want)
+	}
+}

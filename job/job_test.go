@@ -2,6 +2,7 @@ package job_test
 
 import (
 	"context"
+	"errors"
 	"maps"
 	"os"
 	"path/filepath"
@@ -310,5 +311,26 @@ func TestRunWithoutClockFailsWithoutPanicking(t *testing.T) {
 	res := job.Run(t.Context(), cfg, job.Options{Getenv: func(string) string { return "" }, OutDir: t.TempDir(), Stderr: &stderr})
 	if res.Status != job.Failed || !strings.Contains(stderr.String(), "Clock") {
 		t.Errorf("status %v, stderr %q", res.Status, stderr.String())
+	}
+}
+
+// failing serves the company and apps but no metric: a run that fetches
+// nothing writes no empty report.
+type failing struct{ *recording }
+
+func (f failing) Metric(context.Context, plan.Request) (*report.Metric, error) {
+	return nil, errors.New("kinsta: 503 Service Unavailable")
+}
+
+func TestRunNothingFetchedFailsAndWritesNothing(t *testing.T) {
+	t.Parallel()
+	cfg := loadConfig(t, utcDaily)
+	src, _ := simSource(t, cfg, kinstatest.Options{})
+	res, stderr, out := run(t, cfg, failing{src}, monday, nil)
+	if res.Status != job.Failed || !strings.Contains(stderr, "report utc-daily: nothing could be fetched (4 requests failed): fetch metrics: kinsta: 503") {
+		t.Errorf("status %v, stderr:\n%s", res.Status, stderr)
+	}
+	if entries, _ := os.ReadDir(filepath.Join(out, "utc-daily")); len(entries) > 0 {
+		t.Errorf("a run that fetched nothing wrote %v", entries)
 	}
 }
