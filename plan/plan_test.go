@@ -98,7 +98,9 @@ func TestForEveryPeriodKind(t *testing.T) {
 			if w.Interval != tc.bucket || w.FetchInterval != tc.fetchIv || w.Fold != tc.fold {
 				t.Errorf("bucket %s fetch %s fold %v, want %s %s %v", w.Interval, w.FetchInterval, w.Fold, tc.bucket, tc.fetchIv, tc.fold)
 			}
-			daily := slices.ContainsFunc(w.Notes, func(n string) bool { return strings.Contains(n, "a peak here is the highest day, not the highest hour") })
+			daily := slices.ContainsFunc(w.Notes, func(n string) bool {
+				return strings.Contains(n, "a peak here is the highest day, not the highest hour")
+			})
 			if daily != (tc.bucket == 24*time.Hour) {
 				t.Errorf("notes %q: a daily window says what its peak is, others do not", w.Notes)
 			}
