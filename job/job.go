@@ -62,6 +62,21 @@ const (
 	Failed
 )
 
+// String is "ok", "partial", "config error" or "failed".
+func (s Status) String() string {
+	switch s {
+	case OK:
+		return "ok"
+	case Partial:
+		return "partial"
+	case ConfigError:
+		return "config error"
+	case Failed:
+		return "failed"
+	}
+	return fmt.Sprintf("Status(%d)", int(s))
+}
+
 // Result is what a run did.
 type Result struct {
 	Status Status
