@@ -210,34 +210,3 @@ func getJSON(t *testing.T, url string, v any) {
 		t.Fatalf("GET %s: %v", url, err)
 	}
 }
-
-// A threshold whose metric could not be fetched was not checked, and the
-// report says so: otherwise a missing metric reads as "nothing crossed".
-func TestRunThresholdOnMissingMetricIsNoted(t *testing.T) {
-	t.Parallel()
-	url := sim(t, kinstatest.Options{FailMetric: &kinstatest.FailMetric{App: "shop", Metric: "response-time"}})
-	cfg := strings.Replace(alertsConfig(2525), "timezone: Europe/Berlin\n", "timezone: Europe/Berlin\napi:\n  max_retries: 0\n", 1)
-	res := runReport(t, cfg, map[string]string{"KINSTA_API_KEY": "test-key-0123456789", "KINSTA_API_URL": url},
-		"-now", "2026-11-23T07:00:00+01:00", "-dry-run")
-	if res.code != 3 {
-		t.Fatalf("exit %d, want 3; stderr:\n%s", res.code, res.stderr)
-	}
-	b, err := os.ReadFile(filepath.Join(res.out, "alerts", "alerts_2026-11-23.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var d struct {
-		Alerts []any    `json:"alerts"`
-		Notes  []string `json:"notes"`
-	}
-	if err := json.Unmarshal(b, &d); err != nil {
-		t.Fatal(err)
-	}
-	found := false
-	for _, n := range d.Notes {
-		found = found || strings.Contains(n, "was not checked for Shop")
-	}
-	if len(d.Alerts) != 0 || !found {
-		t.Errorf("alerts %v, notes %q: want no alert and a note that the P95 threshold was not checked", d.Alerts, d.Notes)
-	}
-}

@@ -1,7 +1,11 @@
 // Command report runs the reports of reports.yaml once: it fetches every
 // application metric from the Kinsta API, renders the workbook, the HTML
 // report and the JSON document, and emails them (or, with -dry-run, writes
-// the email as a .eml file). See README.md and docs/reference.md.
+// the email as a .eml file). See README.md, docs/reference.md and
+// docs/ARCHITECTURE.md.
+//
+// This package is the thin edge: flags, environment, the signal context,
+// logging, one call of job.Run, and the exit code.
 package main
 
 import (
@@ -10,14 +14,21 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
+	"net/http"
 	"os"
 	"os/signal"
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/kinsta-report/kinsta-report/fetch"
+	"github.com/kinsta-report/kinsta-report/fetch/kinstatest"
+	"github.com/kinsta-report/kinsta-report/job"
+	"github.com/kinsta-report/kinsta-report/report"
 )
 
-// Exit codes of the contract.
+// Exit codes of the contract (docs/reference.md).
 const (
 	exitOK      = 0
 	exitFailure = 1 // nothing delivered
@@ -30,67 +41,6 @@ func main() {
 	code := run(ctx, os.Args[1:], os.Stderr, os.Getenv, time.Now)
 	stop()
 	os.Exit(code)
-}
-
-// options are the command-line flags of the contract.
-type options struct {
-	config  string
-	out     string
-	now     time.Time
-	reports []string
-	dryRun  bool
-	demo    bool
-	check   bool
-	verbose bool
-}
-
-// flagError is a usage problem found after the flag package parsed the
-// flags (which prints its own errors).
-type flagError struct{ msg string }
-
-func (e *flagError) Error() string { return e.msg }
-
-type stringList []string
-
-func (s *stringList) String() string     { return strings.Join(*s, ",") }
-func (s *stringList) Set(v string) error { *s = append(*s, v); return nil }
-
-func parseFlags(args []string, stderr io.Writer, clock func() time.Time) (options, error) {
-	var o options
-	fs := flag.NewFlagSet("report", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: report [flags]   run every report in the config (or those named by -report)")
-		fs.PrintDefaults()
-	}
-	var now string
-	fs.StringVar(&o.config, "config", "reports.yaml", "config `file`")
-	fs.StringVar(&o.out, "out", "out", "artifact `folder`")
-	fs.StringVar(&now, "now", "", "RFC 3339 `instant` that periods are resolved against (default: the clock)")
-	fs.Var((*stringList)(&o.reports), "report", "run only this report (`name`); repeatable")
-	fs.BoolVar(&o.dryRun, "dry-run", false, "fetch, render and write every artifact, the email as a .eml file; send nothing")
-	fs.BoolVar(&o.demo, "demo", false, "use the built-in simulated Kinsta API (no key, no network); implies -dry-run")
-	fs.BoolVar(&o.check, "check", false, "validate the config (and templates) and exit; no network")
-	fs.BoolVar(&o.verbose, "v", false, "verbose progress and API accounting on stderr")
-	if err := fs.Parse(args); err != nil {
-		return o, err
-	}
-	if fs.NArg() > 0 {
-		return o, &flagError{fmt.Sprintf("unexpected argument %q (flags only; see -h)", fs.Arg(0))}
-	}
-	if now != "" {
-		t, err := time.Parse(time.RFC3339, now)
-		if err != nil {
-			return o, &flagError{fmt.Sprintf("-now: %q is not an RFC 3339 instant (e.g. 2026-11-23T06:00:00Z)", now)}
-		}
-		o.now = t
-	} else {
-		o.now = clock()
-	}
-	if o.demo {
-		o.dryRun = true
-	}
-	return o, nil
 }
 
 // run is the whole command; it returns the exit code.
@@ -106,6 +56,71 @@ func run(ctx context.Context, args []string, stderr io.Writer, getenv func(strin
 		}
 		return exitUsage
 	}
-	r := newRunner(o, stderr, getenv, clock)
-	return r.run(ctx)
+	cfg, err := report.LoadConfig(o.config)
+	if err != nil {
+		job.PrintLines(stderr, err)
+		return exitUsage
+	}
+	if o.check {
+		selected, err := cfg.Select(o.reports)
+		if err != nil {
+			job.PrintLines(stderr, err)
+			return exitUsage
+		}
+		var names []string
+		for _, rc := range selected {
+			names = append(names, rc.Name)
+		}
+		fmt.Fprintf(stderr, "%s: ok (%s: %s)\n", cfg.File, plural(len(selected), "report"), strings.Join(names, ", "))
+		return exitOK
+	}
+	level := slog.LevelInfo
+	if o.verbose {
+		level = slog.LevelDebug
+	}
+	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	opts := job.Options{
+		Now: o.now, Clock: clock, Getenv: getenv, OutDir: o.out, Reports: o.reports,
+		DryRun: o.dryRun, Verbose: o.verbose, Logger: log, Stderr: stderr,
+	}
+	if o.demo {
+		src, err := demoSource(cfg, log)
+		if err != nil {
+			fmt.Fprintln(stderr, "report:", err)
+			return exitFailure
+		}
+		opts.Source = src
+	}
+	return exitCode(job.Run(ctx, cfg, opts).Status)
+}
+
+// demoSource is the simulated Kinsta API, in-process: no key, no network.
+func demoSource(cfg *report.Config, log *slog.Logger) (job.Source, error) {
+	const key = "demo"
+	sim := kinstatest.New(kinstatest.Options{APIKey: key})
+	client, err := job.NewAPIClient(cfg, key, "http://kinsta.demo/v2", log, fetch.WithHTTPClient(&http.Client{Transport: sim.Transport()}))
+	if err != nil {
+		return nil, err
+	}
+	return job.NewAPISource(client, cfg.API.CompanyID), nil
+}
+
+// exitCode maps a run's status to the contract's exit code.
+func exitCode(s job.Status) int {
+	switch s {
+	case job.OK:
+		return exitOK
+	case job.Partial:
+		return exitPartial
+	case job.ConfigError:
+		return exitUsage
+	}
+	return exitFailure
+}
+
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }

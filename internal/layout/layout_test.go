@@ -26,6 +26,24 @@ var forbidden = map[string][]string{
 	"report/deliver":   {module + "/fetch", "github.com/xuri/excelize", "github.com/go-echarts", "github.com/go-analyze"},
 	"report/notify":    {module + "/fetch", module + "/report/sheet", module + "/report/chart", module + "/report/deliver", "github.com/xuri/excelize", "github.com/go-echarts", "github.com/wneessen/go-mail", "github.com/go-analyze"},
 	"templates":        {module + "/"},
+	// plan is pure: windows from a config and an instant, no I/O.
+	"plan": {"net/http", "os", module + "/fetch", module + "/job", module + "/report/sheet", module + "/report/chart", module + "/report/deliver",
+		"github.com/xuri/excelize", "github.com/go-echarts", "github.com/wneessen/go-mail"},
+	"job":        {},
+	"cmd/report": {},
+}
+
+// forbiddenDirect lists, per package, what it must not import itself,
+// though a package it uses may: the job calls the renderers' entry points,
+// never the libraries behind them; cmd/report calls the job, never the
+// renderers; the renderers stay pure (model in, bytes out: no files,
+// environment or logging).
+var forbiddenDirect = map[string][]string{
+	"job": {"github.com/xuri/excelize", "github.com/go-echarts", "github.com/go-analyze", "github.com/wneessen/go-mail"},
+	"cmd/report": {module + "/report/sheet", module + "/report/chart", module + "/report/deliver", module + "/plan",
+		"github.com/xuri/excelize", "github.com/go-echarts", "github.com/go-analyze", "github.com/wneessen/go-mail"},
+	"report/sheet": {"os", "log", "log/slog", "net"},
+	"report/chart": {"os", "log", "log/slog", "net"},
 }
 
 func TestPackagesKeepToTheLayout(t *testing.T) {
@@ -55,6 +73,13 @@ func TestPackagesKeepToTheLayout(t *testing.T) {
 		}
 		seen++
 		rel := strings.TrimPrefix(p.ImportPath, module+"/")
+		for _, imp := range p.Imports {
+			for _, bad := range forbiddenDirect[rel] {
+				if imp == bad || strings.HasPrefix(imp, bad+"/") {
+					t.Errorf("%s imports %s, which the layout forbids (docs/ARCHITECTURE.md)", rel, imp)
+				}
+			}
+		}
 		for _, dep := range p.Deps {
 			direct := false
 			for _, imp := range p.Imports {

@@ -1,0 +1,29 @@
+package report
+
+import (
+	"fmt"
+	"slices"
+)
+
+// Build finishes a gathered report: Finalize (normalized series and their
+// summaries), then CompareWithPrevious (which compares those summaries),
+// then EvaluateThresholds (which reads the same figures) into r.Alerts. The
+// order matters; call Build rather than the three steps. A threshold on a
+// metric that could not be fetched was not checked: Build notes it, or a
+// missing metric would read as "nothing crossed".
+func Build(r *Report, ts []Threshold) {
+	Finalize(r)
+	CompareWithPrevious(r)
+	r.Alerts = EvaluateThresholds(r, ts)
+	for i, th := range ts {
+		for _, p := range r.Periods {
+			for _, a := range p.Apps {
+				admitted := len(th.Apps) == 0 || slices.ContainsFunc(th.Apps, func(want string) bool { return MatchesApp(want, a.ID, a.Name, a.DisplayName) })
+				if a.Metrics[th.Metric] == nil && admitted {
+					r.Notes = append(r.Notes, fmt.Sprintf("Threshold %d (%s above %s) was not checked for %s in %s: the metric could not be fetched.",
+						i+1, th.Metric, th.Raw, a.Label(), p.Name))
+				}
+			}
+		}
+	}
+}
