@@ -13,7 +13,9 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"sort"
+	"sync"
 	"time"
 
 	"github.com/kinsta-report/kinsta-report/report"
@@ -80,15 +82,27 @@ func UTCDays(from, to time.Time) []time.Time {
 	return out
 }
 
-// Covered reports whether days holds a record for (app, metric, day).
-func Covered(days []Day, app string, metric report.MetricKey, d time.Time) bool {
-	d = truncDay(d)
-	for _, x := range days {
-		if x.App == app && x.Metric == metric && x.Day.Equal(d) {
-			return true
-		}
+// Key names one covered unit of the history: an app's metric on one UTC day
+// (the interval is the Query's).
+type Key struct {
+	App    string
+	Metric report.MetricKey
+	Day    string // YYYY-MM-DD, UTC
+}
+
+// KeyOf returns the Key of (app, metric) on the UTC day that holds d.
+func KeyOf(app string, metric report.MetricKey, d time.Time) Key {
+	return Key{App: app, Metric: metric, Day: truncDay(d).Format(dayLayout)}
+}
+
+// Held indexes what a Read returned: Held(days)[KeyOf(app, metric, day)]
+// is true when that day is covered (even with no points).
+func Held(days []Day) map[Key]bool {
+	m := make(map[Key]bool, len(days))
+	for _, d := range days {
+		m[KeyOf(d.App, d.Metric, d.Day)] = true
 	}
-	return false
+	return m
 }
 
 func truncDay(t time.Time) time.Time {
@@ -432,8 +446,7 @@ func (s *Store) Read(q Query) ([]Day, error) {
 		return (len(apps) == 0 || apps[app]) && (len(metrics) == 0 || metrics[metric])
 	}
 	iv := int64(q.Interval / time.Second)
-	var out []Day
-	for _, d := range UTCDays(q.From, q.To) {
+	readDay := func(d time.Time) ([]Day, error) {
 		held := map[dayKey]line{}
 		err := s.eachLine(d, want, func(l line) {
 			if l.Metric != string(report.RunTime) && l.Interval != iv {
@@ -444,6 +457,7 @@ func (s *Store) Read(q Query) ([]Day, error) {
 		if err != nil {
 			return nil, err
 		}
+		out := make([]Day, 0, len(held))
 		for _, l := range held {
 			x, err := l.day(d)
 			if err != nil {
@@ -451,6 +465,35 @@ func (s *Store) Read(q Query) ([]Day, error) {
 			}
 			out = append(out, x)
 		}
+		return out, nil
+	}
+	// Days are independent: read them on every core (the result is sorted
+	// below, so it does not depend on which finishes first).
+	days := UTCDays(q.From, q.To)
+	perDay := make([][]Day, len(days))
+	errs := make([]error, len(days))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(days)) {
+		wg.Go(func() {
+			for i := range next {
+				perDay[i], errs[i] = readDay(days[i])
+			}
+		})
+	}
+	for i := range days {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return nil, err // the first day's, oldest first
+		}
+	}
+	var out []Day
+	for _, x := range perDay {
+		out = append(out, x...)
 	}
 	sort.Slice(out, func(i, j int) bool {
 		a, b := out[i], out[j]

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -147,6 +148,7 @@ func TestEmptyDaysAreCovered(t *testing.T) {
 		t.Fatal(err)
 	}
 	days := mustRead(t, s, Query{Apps: []string{"a"}, Interval: time.Hour, From: day0, To: day0.Add(3 * day)})
+	held := Held(days)
 	for _, c := range []struct {
 		m    report.MetricKey
 		d    time.Time
@@ -159,8 +161,8 @@ func TestEmptyDaysAreCovered(t *testing.T) {
 		{report.RunTime, day0, false},
 		{report.CPUUsage, day0, false},
 	} {
-		if got := Covered(days, "a", c.m, c.d); got != c.want {
-			t.Errorf("Covered(%s, %s) = %v, want %v", c.m, c.d.Format(dayLayout), got, c.want)
+		if got := held[KeyOf("a", c.m, c.d.Add(time.Hour))]; got != c.want {
+			t.Errorf("held(%s, %s) = %v, want %v", c.m, c.d.Format(dayLayout), got, c.want)
 		}
 	}
 	for _, d := range days {
@@ -390,5 +392,38 @@ func TestForeignLines(t *testing.T) {
 	}
 	if days := mustRead(t, s, Query{Apps: []string{"z"}, Interval: time.Hour, From: day0, To: day0.Add(day)}); len(days) != 0 {
 		t.Errorf("app z: %+v", days)
+	}
+}
+
+// Open leaves a .gitignore that keeps a killed run's temporary files out of
+// git while the history and ledger files go in.
+func TestGitignoreKeepsTempsOut(t *testing.T) {
+	git, err := exec.LookPath("git")
+	if err != nil {
+		t.Skip("git not installed")
+	}
+	dir := t.TempDir()
+	k := mustOpen(t, dir)
+	killAt(k, "after-rename", 1) // leaves a temp beside the published file
+	b := k.Begin(now0)
+	must(t, b.PutSeries("a", report.Bandwidth, time.Hour, day0, nil))
+	if err := b.Commit(); err == nil {
+		t.Fatal("commit survived its kill")
+	}
+	run := func(args ...string) string {
+		cmd := exec.Command(git, args...)
+		cmd.Dir = dir
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			t.Fatalf("git %v: %v\n%s", args, err, out)
+		}
+		return string(out)
+	}
+	run("init", "-q")
+	run("add", "-A")
+	files := strings.Fields(run("ls-files"))
+	want := []string{".gitignore", "history/2026/11/16/" + b.RunID() + ".jsonl.gz"}
+	if !reflect.DeepEqual(files, want) {
+		t.Errorf("git added %v, want %v", files, want)
 	}
 }

@@ -41,15 +41,27 @@ type Store struct {
 }
 
 // Open opens the state folder dir for reading and writing, creating it (and
-// its history and ledger folders) when absent.
+// its history and ledger folders) when absent. It also writes
+// dir/.gitignore, when absent, so that the temporary file of a killed run is
+// never committed with the state.
 func Open(dir string) (*Store, error) {
 	for _, d := range []string{dir, filepath.Join(dir, historyDir), filepath.Join(dir, ledgerDir)} {
 		if err := os.MkdirAll(d, 0o755); err != nil {
 			return nil, fmt.Errorf("open state: %w", err)
 		}
 	}
-	return &Store{dir: dir, problems: map[string]error{}}, nil
+	s := &Store{dir: dir, problems: map[string]error{}}
+	if _, err := os.Stat(filepath.Join(dir, ".gitignore")); errors.Is(err, fs.ErrNotExist) {
+		err := s.writeFile(dir, ".gitignore", []byte(gitignore))
+		if err != nil && !errors.Is(err, fs.ErrExist) {
+			return nil, fmt.Errorf("open state: %w", err)
+		}
+	}
+	return s, nil
 }
+
+// gitignore keeps temporary files (".<name>.tmp-<random>") out of git.
+const gitignore = "# Temporary files of interrupted writes (see docs/STATE.md in kinsta-report).\n.*.tmp-*\n"
 
 // OpenReadOnly opens the state folder dir for reading only: every write
 // returns ErrReadOnly and nothing on disk is created or changed (for
