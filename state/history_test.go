@@ -427,3 +427,17 @@ func TestGitignoreKeepsTempsOut(t *testing.T) {
 		t.Errorf("git added %v, want %v", files, want)
 	}
 }
+
+// Two batches on the same (fake) clock: the second still wins.
+func TestSameNowLaterBatchWins(t *testing.T) {
+	s := mustOpen(t, t.TempDir())
+	for _, v := range []float64{1, 2, 3} {
+		b := s.Begin(now0)
+		must(t, b.PutSeries("a", report.Bandwidth, time.Hour, day0, hourly(day0, 1, v)))
+		must(t, b.Commit())
+	}
+	days := mustRead(t, s, Query{Interval: time.Hour, From: day0, To: day0.Add(day)})
+	if len(days) != 1 || days[0].Points[0].Value != 3 {
+		t.Errorf("got %+v, want the third batch's value 3", days)
+	}
+}

@@ -216,14 +216,30 @@ func syncDir(dir string) error {
 	return cerr
 }
 
+// lastRunID is the time of the latest run id of this process.
+var lastRunID struct {
+	sync.Mutex
+	t time.Time
+}
+
 // newRunID returns a name that sorts by now (UTC, to the nanosecond) and is
-// unique across processes: 20261130T013500.123456789Z-1a2b3c4d.
+// unique across processes: 20261130T013500.123456789Z-1a2b3c4d. Within a
+// process ids only grow, whatever now says (a fake clock that stands still
+// or goes back in a simulation): an id is at least a nanosecond after the
+// last one, so a later batch always wins over an earlier one.
 func newRunID(now time.Time) string {
+	now = now.UTC()
+	lastRunID.Lock()
+	if !now.After(lastRunID.t) {
+		now = lastRunID.t.Add(time.Nanosecond)
+	}
+	lastRunID.t = now
+	lastRunID.Unlock()
 	var b [4]byte
 	if _, err := rand.Read(b[:]); err != nil {
 		panic(fmt.Sprintf("state: random run id: %v", err)) // crypto/rand never fails on supported systems
 	}
-	return now.UTC().Format(runIDTime) + "-" + hex.EncodeToString(b[:])
+	return now.Format(runIDTime) + "-" + hex.EncodeToString(b[:])
 }
 
 const runIDTime = "20060102T150405.000000000Z"
