@@ -15,6 +15,7 @@ import (
 	"regexp"
 	"runtime"
 	"sort"
+	"strconv"
 	"sync"
 	"time"
 
@@ -694,4 +695,54 @@ func set(xs []string) map[string]bool {
 		m[x] = true
 	}
 	return m
+}
+
+// UnmarshalJSON reads [[unix, value], ...] without reflection: the points
+// are most of what a read decodes.
+func (p *pointsJSON) UnmarshalJSON(b []byte) error {
+	b = bytes.TrimSpace(b)
+	if string(b) == "null" {
+		*p = nil
+		return nil
+	}
+	bad := func(what string) error { return fmt.Errorf("points: %s", what) }
+	if len(b) < 2 || b[0] != '[' || b[len(b)-1] != ']' {
+		return bad("not an array")
+	}
+	b = bytes.TrimSpace(b[1 : len(b)-1])
+	out := make(pointsJSON, 0, bytes.Count(b, []byte{'['}))
+	for len(b) > 0 {
+		if b[0] != '[' {
+			return bad("want [time, value]")
+		}
+		end := bytes.IndexByte(b, ']')
+		if end < 0 {
+			return bad("unclosed [time, value]")
+		}
+		t, v, ok := bytes.Cut(b[1:end], []byte{','})
+		if !ok {
+			return bad("want [time, value]")
+		}
+		tf, err := strconv.ParseFloat(string(bytes.TrimSpace(t)), 64)
+		if err != nil {
+			return bad(err.Error())
+		}
+		vf, err := strconv.ParseFloat(string(bytes.TrimSpace(v)), 64)
+		if err != nil {
+			return bad(err.Error())
+		}
+		out = append(out, [2]float64{tf, vf})
+		b = bytes.TrimSpace(b[end+1:])
+		if len(b) > 0 {
+			if b[0] != ',' {
+				return bad("want , between points")
+			}
+			b = bytes.TrimSpace(b[1:])
+			if len(b) == 0 {
+				return bad("trailing ,")
+			}
+		}
+	}
+	*p = out
+	return nil
 }

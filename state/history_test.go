@@ -3,6 +3,7 @@ package state
 import (
 	"bytes"
 	"compress/gzip"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -439,5 +440,25 @@ func TestSameNowLaterBatchWins(t *testing.T) {
 	days := mustRead(t, s, Query{Interval: time.Hour, From: day0, To: day0.Add(day)})
 	if len(days) != 1 || days[0].Points[0].Value != 3 {
 		t.Errorf("got %+v, want the third batch's value 3", days)
+	}
+}
+
+func TestPointsDecoder(t *testing.T) {
+	for in, want := range map[string]pointsJSON{
+		`[]`:                                     {},
+		`[[1794787200,1]]`:                       {{1794787200, 1}},
+		` [ [1, 2.5e3] , [2,-0.25] ] `:           {{1, 2500}, {2, -0.25}},
+		`[[1794787200,1200],[1794790800,980.5]]`: {{1794787200, 1200}, {1794790800, 980.5}},
+	} {
+		var got pointsJSON
+		if err := json.Unmarshal([]byte(in), &got); err != nil || !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: got %v, %v; want %v", in, got, err, want)
+		}
+	}
+	for _, in := range []string{`{}`, `[1,2]`, `[[1]]`, `[["a",1]]`, `[[1,2],]`, `[[1,2] [3,4]]`, `[[[1],2]]`, `[[1,2,3]]`} {
+		var got pointsJSON
+		if err := json.Unmarshal([]byte(in), &got); err == nil {
+			t.Errorf("%s: accepted as %v", in, got)
+		}
 	}
 }
