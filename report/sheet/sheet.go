@@ -28,6 +28,7 @@ package sheet
 import (
 	"archive/zip"
 	"bytes"
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -143,7 +144,7 @@ func (b *book) build() error {
 		fn   func() error
 	}{
 		{"summary", b.writeSummary},
-		{"processes", b.writeProcesses},
+		{"figures", b.writeFigures},
 		{"alerts", b.writeAlerts},
 		{"series", b.writeAllSeries},
 		{"run time", b.writeRuns},
@@ -253,23 +254,59 @@ type sheetOpts struct {
 	colStyles  []int   // number-format style per column (0: none), from column 1
 	freezeRow  int     // rows frozen above the data (the header row)
 	freezeCols int     // columns frozen at the left
-	landscape  bool    // print landscape
+	landscape  bool    // print landscape (else: landscape only when too wide for portrait)
 	printTitle int     // the header row repeated on every printed page (0: none)
+	titleFrom  int     // the first row repeated, when before printTitle
 	extraWidth float64 // width of columns set after newSheet
+	// onePage shrinks the sheet to one page wide even below the usual
+	// scale (down to about 60 %), for the Summary.
+	onePage bool
+	// printRows, when set, is the last row printed (a print area): the
+	// rows below are for working with, not for paper.
+	printRows int
 }
 
-// pageWidth is about how many characters of column width fit across an A4
-// landscape page when printing shrinks to fit (about 70 %).
-const pageWidth = 200
+// Characters of column width that fit across an A4 page at 100 % with the
+// margins below (Calibri 11): about 150 landscape, 100 portrait.
+const (
+	landscapeChars = 150
+	portraitChars  = 100
+	// minScale is the smallest print scale a sheet is shrunk to, to fit
+	// its width on a page; wider sheets print more pages wide.
+	minScale = 0.7
+	// minScaleOnePage is the smallest for the Summary.
+	minScaleOnePage = 0.55
+)
 
-// pagesWide is how many pages wide a sheet prints: as few as keep the text
-// readable (rows run on down as many pages as they need).
-func (o sheetOpts) pagesWide() int {
+func (o sheetOpts) totalWidth() float64 {
 	total := o.extraWidth + float64(o.restCols)*o.restWidth
 	for _, w := range o.widths {
 		total += w
 	}
-	return max(1, int(math.Ceil(total/pageWidth)))
+	return total
+}
+
+// orientation is landscape when asked for, or when the columns do not fit
+// a portrait page at minScale.
+func (o sheetOpts) orientation() string {
+	if o.landscape || o.totalWidth() > portraitChars/minScale {
+		return "landscape"
+	}
+	return "portrait"
+}
+
+// pagesWide is how many pages wide a sheet prints: as few as keep the text
+// readable (rows run on down as many pages as they need).
+func (o sheetOpts) pagesWide() int {
+	page := float64(portraitChars)
+	if o.orientation() == "landscape" {
+		page = landscapeChars
+	}
+	scale := minScale
+	if o.onePage {
+		scale = minScaleOnePage
+	}
+	return max(1, int(math.Ceil(o.totalWidth()/(page/scale))))
 }
 
 // newSheet creates (or, for the first, renames the default) worksheet and
@@ -289,10 +326,7 @@ func (b *book) newSheet(name string, o sheetOpts) (*excelize.StreamWriter, error
 			return nil, err
 		}
 	}
-	orient := "portrait"
-	if o.landscape {
-		orient = "landscape"
-	}
+	orient := o.orientation()
 	layout := &excelize.PageLayoutOptions{Orientation: &orient, Size: ptr(9)} // A4
 	if pages > 0 {
 		layout.FitToWidth, layout.FitToHeight = ptr(pages), ptr(0)
@@ -313,7 +347,17 @@ func (b *book) newSheet(name string, o sheetOpts) (*excelize.StreamWriter, error
 	if o.printTitle > 0 {
 		if err := b.f.SetDefinedName(&excelize.DefinedName{
 			Name:     "_xlnm.Print_Titles",
-			RefersTo: printTitles(name, o.printTitle, o.freezeCols),
+			RefersTo: printTitles(name, cmp.Or(o.titleFrom, o.printTitle), o.printTitle, o.freezeCols),
+			Scope:    name,
+		}); err != nil {
+			return nil, err
+		}
+	}
+	if o.printRows > 0 {
+		last, _ := excelize.ColumnNumberToName(max(1, len(o.widths)+o.restCols))
+		if err := b.f.SetDefinedName(&excelize.DefinedName{
+			Name:     "_xlnm.Print_Area",
+			RefersTo: fmt.Sprintf("%s!$A$1:$%s$%d", quoteSheet(name), last, o.printRows),
 			Scope:    name,
 		}); err != nil {
 			return nil, err
@@ -358,8 +402,8 @@ func (b *book) newSheet(name string, o sheetOpts) (*excelize.StreamWriter, error
 
 // printTitles repeats the header row, and the frozen columns, on every
 // printed page.
-func printTitles(sheet string, row, cols int) string {
-	ref := fmt.Sprintf("%s!$%d:$%d", quoteSheet(sheet), row, row)
+func printTitles(sheet string, from, row, cols int) string {
+	ref := fmt.Sprintf("%s!$%d:$%d", quoteSheet(sheet), from, row)
 	if cols > 0 {
 		last, _ := excelize.ColumnNumberToName(cols)
 		ref = fmt.Sprintf("%s!$A:$%s,%s", quoteSheet(sheet), last, ref)
@@ -403,7 +447,8 @@ func (b *book) autoFilter(sheet string, headerRow, lastRow, cols int) error {
 
 type styles struct {
 	title, subtitle, label, text, wrap, note, header, headerNum int
-	missing, absent                                             int
+	groupHeader                                                 int
+	missing, absent, share                                      int
 	dateHour, dateDay, dateTime, count, number, percent, change int
 }
 
@@ -434,6 +479,12 @@ func (b *book) initStyles() error {
 		Alignment: &excelize.Alignment{Vertical: "center", WrapText: true},
 		Border:    []excelize.Border{{Type: "bottom", Color: "000000", Style: 1}},
 	})
+	b.st.groupHeader = mk(&excelize.Style{
+		Font:      font(true, false, 11, "FFFFFF"),
+		Fill:      excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"1F4E79"}},
+		Alignment: &excelize.Alignment{Horizontal: "center", Vertical: "center", WrapText: true},
+		Border:    []excelize.Border{{Type: "bottom", Color: "8EA9C1", Style: 1}},
+	})
 	b.st.headerNum = mk(&excelize.Style{
 		Font:      font(true, false, 11, "FFFFFF"),
 		Fill:      excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"1F4E79"}},
@@ -453,6 +504,7 @@ func (b *book) initStyles() error {
 	b.st.dateTime = mk(&excelize.Style{CustomNumFmt: ptr("yyyy-mm-dd hh:mm:ss"), Alignment: &excelize.Alignment{Horizontal: "left"}})
 	b.st.count = mk(&excelize.Style{CustomNumFmt: ptr("#,##0")})
 	b.st.number = mk(&excelize.Style{CustomNumFmt: ptr("#,##0.##")})
+	b.st.share = mk(&excelize.Style{CustomNumFmt: ptr("0.0%")})
 	b.st.change = mk(&excelize.Style{CustomNumFmt: ptr("+0.0%;-0.0%;0.0%")})
 	if f == nil {
 		return fmt.Errorf("styles: excelize rejected a style")
@@ -772,13 +824,35 @@ func fixCatAx(s string) string {
 	return s[:i] + ax + s[j:]
 }
 
-// rowHeight is the height of a header row whose texts wrap in columns about
-// 12 to 14 characters wide.
-func rowHeight(heads []string) excelize.RowOpts {
-	longest := 0
-	for _, h := range heads {
-		longest = max(longest, len([]rune(h)))
+// headerHeight is the height of a header row whose texts wrap in columns
+// of the given widths (at most five lines).
+func headerHeight(heads []string, widths []float64) excelize.RowOpts {
+	lines := 1
+	for i, h := range heads {
+		w := 12.0
+		if i < len(widths) {
+			w = widths[i]
+		}
+		lines = max(lines, wrapLines(h, max(1, w-widthPad)))
 	}
-	lines := min(max(1, (longest+10)/11), 4)
-	return excelize.RowOpts{Height: float64(15*lines + 4)}
+	return excelize.RowOpts{Height: float64(15*min(lines, 5) + 4)}
+}
+
+// wrapLines is how many lines s takes wrapped at word boundaries in a
+// column of w characters (bold: a tenth wider).
+func wrapLines(s string, w float64) int {
+	lines, cur := 1, 0.0
+	for _, word := range strings.Fields(s) {
+		ww := textWidth(word) * 1.1
+		switch {
+		case cur == 0:
+			cur = ww
+		case cur+1.1+ww <= w:
+			cur += 1.1 + ww
+		default:
+			lines++
+			cur = ww
+		}
+	}
+	return lines
 }
