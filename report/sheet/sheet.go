@@ -732,6 +732,9 @@ func (b *book) writePackage(w io.Writer, pkg map[string]*bytes.Buffer) error {
 		if err != nil {
 			return err
 		}
+		if strings.HasPrefix(name, "xl/worksheets/sheet") {
+			data = sortCols(data)
+		}
 		if pl := b.deferred[name]; pl != nil {
 			end := bytes.Index(data, []byte("</sheetData>"))
 			if end < 0 {
@@ -786,6 +789,34 @@ func partFix(name string) func(string) string {
 		return fixCatAx
 	}
 	return nil
+}
+
+var (
+	colsRE = regexp.MustCompile(`<cols>.*?</cols>`)
+	colRE  = regexp.MustCompile(`<col min="(\d+)"[^>]*/>`)
+)
+
+// sortCols puts a worksheet's col elements in column order, as the schema
+// wants: excelize's stream writer leaves them in the order it merged them.
+func sortCols(data []byte) []byte {
+	loc := colsRE.FindIndex(data)
+	if loc == nil {
+		return data
+	}
+	cols := colRE.FindAllSubmatch(data[loc[0]:loc[1]], -1)
+	slices.SortStableFunc(cols, func(a, b [][]byte) int {
+		x, _ := strconv.Atoi(string(a[1]))
+		y, _ := strconv.Atoi(string(b[1]))
+		return x - y
+	})
+	out := make([]byte, 0, len(data))
+	out = append(out, data[:loc[0]]...)
+	out = append(out, "<cols>"...)
+	for _, c := range cols {
+		out = append(out, c[0]...)
+	}
+	out = append(out, "</cols>"...)
+	return append(out, data[loc[1]:]...)
 }
 
 var defaultRE = regexp.MustCompile(`<Default [^>]*>(?:</Default>)?`)

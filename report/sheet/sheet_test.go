@@ -862,3 +862,102 @@ func figureRow(t testing.TB, f *excelize.File, period, app, metric, proc, fig st
 	t.Fatalf("Figures: no row %s / %s / %s / %q / %s", period, app, metric, proc, fig)
 	return 0, nil
 }
+
+// Memory shows as a share of the process's plan limit (memory_limit, bytes)
+// where Kinsta gives one, in the Summary and on the Figures sheet; the
+// limits and their assumed units are stated.
+func TestPlanLimits(t *testing.T) {
+	t.Parallel()
+	r := reporttest.Build(reporttest.Options{Apps: 2})
+	for _, a := range r.Periods[0].Apps {
+		a.Metrics[report.CPUUsage].Processes[0].Limit = 300
+		a.Metrics[report.MemoryUsage].Processes[0].Limit = 1e9
+		a.Metrics[report.MemoryUsage].Processes[1].Limit = 0 // not given
+	}
+	f, _ := render(t, "limits", r)
+	a := r.Periods[0].Apps[1]
+	web := a.Metrics[report.MemoryUsage].Processes[0].Summary
+	hr, header := summaryHeader(t, f)
+	if got := number(t, f, "Summary", colOf(t, header, "Memory usage web peak, % of limit"), hr+2); !near(got, *web.Peak/1e9) {
+		t.Errorf("Summary memory web peak share %v, want %v", got, *web.Peak/1e9)
+	}
+	if v, _ := f.GetCellValue("Summary", cellName(colOf(t, header, "Memory usage web peak, % of limit"), hr+2)); v != fmt.Sprintf("%.1f%%", *web.Peak/1e7) {
+		t.Errorf("Summary share shows %q", v)
+	}
+	if slices.Contains(header, "Memory usage worker peak, % of limit") || slices.ContainsFunc(header, func(h string) bool { return strings.HasPrefix(h, "CPU") && strings.Contains(h, "limit") }) {
+		t.Errorf("a share column without a limit, or for CPU: %q", header)
+	}
+	fr, fh := figureRow(t, f, "previous_week", a.Label(), "Memory usage", "web", "average")
+	if got := number(t, f, "Figures", colOf(t, fh, "% of plan limit"), fr); !near(got, *web.Average/1e9) {
+		t.Errorf("Figures memory web average share %v, want %v", got, *web.Average/1e9)
+	}
+	if v, _ := f.GetCellValue("Figures", cellName(colOf(t, fh, "Plan limit"), fr)); v != "1.00 GB" {
+		t.Errorf("memory plan limit %q, want 1.00 GB", v)
+	}
+	fr, _ = figureRow(t, f, "previous_week", a.Label(), "CPU usage", "web", "peak")
+	if v, _ := f.GetCellValue("Figures", cellName(colOf(t, fh, "Plan limit"), fr)); v != "300 millicores" {
+		t.Errorf("cpu plan limit %q, want 300 millicores", v)
+	}
+	if v, _ := f.GetCellValue("Figures", cellName(colOf(t, fh, "% of plan limit"), fr)); v != "" {
+		t.Errorf("cpu share %q, want none (CPU usage is a share of the process's CPU already)", v)
+	}
+	fr, _ = figureRow(t, f, "previous_week", a.Label(), "Memory usage", "worker", "peak")
+	if v, _ := f.GetCellValue("Figures", cellName(colOf(t, fh, "Plan limit"), fr)); v != "" {
+		t.Errorf("worker without a limit shows %q", v)
+	}
+	about := strings.Join(allCells(t, f)["About"], "\n")
+	for _, want := range []string{"memory_limit", "taken as bytes", "cpu_limit", "taken as millicores", "does not document"} {
+		if !strings.Contains(about, want) {
+			t.Errorf("About does not state %q", want)
+		}
+	}
+
+	// Without limits, no share columns and no note.
+	r = reporttest.Build(reporttest.Options{Apps: 1})
+	for _, k := range []report.MetricKey{report.CPUUsage, report.MemoryUsage} {
+		for i := range r.Periods[0].Apps[0].Metrics[k].Processes {
+			r.Periods[0].Apps[0].Metrics[k].Processes[i].Limit = 0
+		}
+	}
+	f, _ = render(t, "nolimits", r)
+	if _, header := summaryHeader(t, f); slices.ContainsFunc(header, func(h string) bool { return strings.Contains(h, "limit") }) {
+		t.Errorf("share columns without limits: %q", header)
+	}
+	if _, fh := findRow(t, f, "Figures", "Period"); slices.Contains(fh, "Plan limit") {
+		t.Errorf("Figures has limit columns without limits: %q", fh)
+	}
+	if slices.Contains(allCells(t, f)["About"], "Plan limits") {
+		t.Errorf("About has a plan limits note without limits")
+	}
+}
+
+// A series data sheet longer than about two pages prints its heading only
+// (a print area that ends at the header) and says so; a short one prints
+// whole.
+func TestSeriesPrintArea(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name  string
+		o     reporttest.Options
+		print bool
+	}{
+		{"week hourly", reporttest.Options{Apps: 2, Days: 7, Interval: time.Hour}, false},
+		{"month daily", reporttest.Options{Apps: 2, Days: 30}, true},
+	} {
+		f, _ := render(t, "printarea", reporttest.Build(tc.o))
+		hr, _ := findRow(t, f, "Bandwidth", "Period")
+		area := ""
+		for _, d := range f.GetDefinedName() {
+			if d.Name == "_xlnm.Print_Area" && d.Scope == "Bandwidth" {
+				area = d.RefersTo
+			}
+		}
+		note := slices.ContainsFunc(allCells(t, f)["Bandwidth"], func(s string) bool { return strings.HasPrefix(s, "Printing leaves out the") })
+		switch {
+		case tc.print && (area != "" || note):
+			t.Errorf("%s: prints only %q (note %v), want every row", tc.name, area, note)
+		case !tc.print && (!strings.HasSuffix(area, "$"+strconv.Itoa(hr)) || !note):
+			t.Errorf("%s: print area %q (note %v), want it to end at the header row %d", tc.name, area, note, hr)
+		}
+	}
+}
