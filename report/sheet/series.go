@@ -61,6 +61,9 @@ type seriesPlan struct {
 // paper.
 const seriesPrintRows = 100
 
+// uniformCols is the most value columns a series sheet sizes one by one.
+const uniformCols = 30
+
 // sheetTitle is a metric's sheet name.
 func sheetTitle(info report.MetricInfo) string {
 	switch info.Key {
@@ -420,6 +423,14 @@ func (b *book) streamSeries(pl *seriesPlan) error {
 		m.see(i, numberWidth(-pl.max/pl.sc.div, pl.sc.format))
 	}
 	widths := m.result()
+	// Many value columns get one width (the widest): excelize sets column
+	// widths one range at a time, slowly for hundreds of single columns.
+	if ncols > 2+uniformCols {
+		w := slices.Max(widths[2:])
+		for i := 2; i < ncols; i++ {
+			widths[i] = w
+		}
+	}
 	o := sheetOpts{
 		widths:     widths,
 		colStyles:  colStyles,
@@ -439,7 +450,7 @@ func (b *book) streamSeries(pl *seriesPlan) error {
 		return err
 	}
 	for i, t := range pl.top {
-		if err := row(sw, 2+i, styled(b.st.note, str(t))); err != nil {
+		if err := b.noteRow(sw, 2+i, t, widths); err != nil {
 			return err
 		}
 	}

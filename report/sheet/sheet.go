@@ -152,12 +152,16 @@ func (b *book) build() error {
 		{"users", b.writeUsers},
 		{"about", b.writeAbout},
 	}
-	for _, s := range steps {
+	for i, s := range steps {
 		if err := s.fn(); err != nil {
 			return fmt.Errorf("%s: %w", s.name, err)
 		}
+		if i == 0 {
+			// Now, while the Summary is the only sheet: excelize reads
+			// every sheet there is back into memory to set the active one.
+			b.f.SetActiveSheet(0)
+		}
 	}
-	b.f.SetActiveSheet(0)
 	return nil
 }
 
@@ -367,10 +371,17 @@ func (b *book) newSheet(name string, o sheetOpts) (*excelize.StreamWriter, error
 	if err != nil {
 		return nil, err
 	}
-	for i, wd := range o.widths {
-		if err := sw.SetColWidth(i+1, i+1, wd); err != nil {
+	// Runs of equal widths as one range: excelize merges each call into
+	// its column list, which is slow for many single columns.
+	for i := 0; i < len(o.widths); {
+		j := i
+		for j+1 < len(o.widths) && o.widths[j+1] == o.widths[i] {
+			j++
+		}
+		if err := sw.SetColWidth(i+1, j+1, o.widths[i]); err != nil {
 			return nil, err
 		}
+		i = j + 1
 	}
 	if o.restCols > 0 {
 		from := len(o.widths) + 1
@@ -447,7 +458,7 @@ func (b *book) autoFilter(sheet string, headerRow, lastRow, cols int) error {
 
 type styles struct {
 	title, subtitle, label, text, wrap, note, header, headerNum int
-	groupHeader                                                 int
+	groupHeader, noteWrap                                       int
 	missing, absent, share                                      int
 	dateHour, dateDay, dateTime, count, number, percent, change int
 }
@@ -473,6 +484,7 @@ func (b *book) initStyles() error {
 	b.st.label = mk(&excelize.Style{Font: font(true, false, 11, "404040"), Alignment: &excelize.Alignment{Vertical: "top"}})
 	b.st.text = mk(&excelize.Style{Alignment: &excelize.Alignment{Vertical: "top"}})
 	b.st.note = mk(&excelize.Style{Font: font(false, true, 11, "595959")})
+	b.st.noteWrap = mk(&excelize.Style{Font: font(false, true, 11, "595959"), Alignment: &excelize.Alignment{Vertical: "top", WrapText: true}})
 	b.st.header = mk(&excelize.Style{
 		Font:      font(true, false, 11, "FFFFFF"),
 		Fill:      excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"1F4E79"}},

@@ -3,7 +3,10 @@ package sheet
 import (
 	"fmt"
 	"math"
+	"strconv"
 	"strings"
+
+	"github.com/xuri/excelize/v2"
 
 	"github.com/kinsta-report/kinsta-report/report"
 )
@@ -77,7 +80,7 @@ func (b *book) writeTable(t table, rows func(emit func(cells ...any) error) erro
 		return err
 	}
 	for i, n := range t.notes {
-		if err := row(sw, 2+i, styled(b.st.note, str(n))); err != nil {
+		if err := b.noteRow(sw, 2+i, n, widths); err != nil {
 			return err
 		}
 	}
@@ -251,6 +254,7 @@ func (b *book) writeAlerts() error {
 // came from, and what is missing and why.
 func (b *book) writeAbout() error {
 	sw, err := b.newSheet(b.sheetName("About"), sheetOpts{
+		widths:    []float64{26, 20, 20, 16, 10, 44},
 		landscape: true,
 	})
 	if err != nil {
@@ -398,4 +402,22 @@ func abs(v int) int {
 		return -v
 	}
 	return v
+}
+
+// noteRow writes a note above a table: across the table's columns (merged),
+// wrapped onto as many lines as it needs, so that it prints whole however
+// narrow the table (text running on past the last column is cut in print).
+func (b *book) noteRow(sw *excelize.StreamWriter, r int, text string, widths []float64) error {
+	total := 0.0
+	for _, w := range widths {
+		total += w
+	}
+	lines := max(1, int(math.Ceil(textWidth(text)*1.05/math.Max(total-widthPad, 10))))
+	if len(widths) > 1 {
+		last, _ := excelize.CoordinatesToCellName(len(widths), r)
+		if err := sw.MergeCell("A"+strconv.Itoa(r), last); err != nil {
+			return err
+		}
+	}
+	return sw.SetRow("A"+strconv.Itoa(r), []any{styled(b.st.noteWrap, str(text))}, excelize.RowOpts{Height: float64(15*lines + 2)})
 }
