@@ -4,15 +4,22 @@
 // The workbook holds, in this order:
 //
 //   - Summary: one row per period and app with the headline figure of every
-//     metric (and, when the report compares, the previous value and the
-//     change), the period and time zone at the top, missing data marked;
-//   - Processes, when the apps have too many process names for Summary
-//     columns: CPU and memory figures, a row per app and process;
+//     metric (its total, else its average), its change when the report
+//     compares, and memory as a share of the plan limit; the period and
+//     time zone at the top, missing data marked. It prints on one
+//     landscape page for a handful of apps;
+//   - Figures: every figure (total, average, peak; previous value, change,
+//     plan limit and share of it), a row per period, app, metric, process
+//     and figure, each in its own unit;
 //   - Alerts, when the report has threshold crossings;
 //   - for every series metric, a chart sheet per period (a native line chart
 //     of the top apps) and a data sheet with the time series: a row per
-//     bucket, a column per app (or app and process), real Excel dates;
+//     bucket, a column per app (or app and process), real Excel dates (a
+//     series longer than about two pages prints its heading only);
 //   - Run time, Slowest requests, Users (when asked for) and About.
+//
+// Every column is as wide as its longest cell as shown (see widths.go), and
+// every sheet prints on A4, as few pages wide as keep the text readable.
 //
 // Every data sheet is written with a StreamWriter, and the data rows of the
 // series sheets, the bulk of a large report, are made only as the package is
