@@ -91,9 +91,18 @@ func TestLibreOffice(t *testing.T) {
 		return i
 	}
 
-	// Summary: every app by its literal name, figures as formatted.
+	// Summary: every app by its literal name, figures as formatted; the
+	// metric row names the columns under it (merged, so only its first).
 	rows := read("Summary")
 	hi, header := find(rows, "Period")
+	header = slices.Clone(header)
+	group := ""
+	for j := 2; j < len(header) && header[j] != "Missing data"; j++ {
+		if j < len(rows[hi-1]) && rows[hi-1][j] != "" {
+			group = rows[hi-1][j]
+		}
+		header[j] = group + " " + header[j]
+	}
 	p := r.Periods[0]
 	for i, a := range p.Apps {
 		row := rows[hi+1+i]
@@ -109,7 +118,7 @@ func TestLibreOffice(t *testing.T) {
 	}{
 		{"Bandwidth total (GB)", *a1.Metrics[report.Bandwidth].Summary.Total / 1e9},
 		{"CPU usage web average (%)", *a1.Metrics[report.CPUUsage].Processes[0].Summary.Average / 100},
-		{"Bandwidth total, change", 0.25},
+		{"Bandwidth change", 0.25},
 	} {
 		if got := csvNum(t, row[col(header, c.col)]); !nearCSV(got, c.want) {
 			t.Errorf("Summary %s = %v, want %v", c.col, got, c.want)
@@ -120,6 +129,21 @@ func TestLibreOffice(t *testing.T) {
 	}
 	if !strings.Contains(rows[hi+1][col(header, "Missing data")], "500 Internal Server Error") {
 		t.Errorf("Summary missing reason %q", rows[hi+1][col(header, "Missing data")])
+	}
+	// Figures: a hostile app name and a figure, read back as shown.
+	rows = read("Figures")
+	hi, header = find(rows, "Period")
+	found := false
+	for _, fr := range rows[hi+1:] {
+		if fr[1] == a1.Label() && fr[2] == "Bandwidth" && fr[4] == "peak" {
+			found = true
+			if got, want := csvNum(t, fr[col(header, "This period")]), *a1.Metrics[report.Bandwidth].Summary.Peak/1e9; !nearCSV(got, want) {
+				t.Errorf("Figures bandwidth peak %v, want %v", got, want)
+			}
+		}
+	}
+	if !found {
+		t.Errorf("Figures has no bandwidth peak row of %q", a1.Label())
 	}
 
 	// A series sheet: local wall-clock bucket starts and values.

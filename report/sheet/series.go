@@ -50,7 +50,19 @@ type seriesPlan struct {
 	max    float64  // the largest absolute value, unscaled
 	top    []string // the rows above the header
 	header int
+	// print is set when the data rows are too many to print: the print
+	// area ends at the header.
+	print bool
 }
+
+// seriesPrintRows is the most data rows a series sheet prints: about two
+// portrait pages (a day of hourly buckets, a month of daily ones). A longer
+// series prints its heading only, and its chart sheets stand for it on
+// paper.
+const seriesPrintRows = 100
+
+// uniformCols is the most value columns a series sheet sizes one by one.
+const uniformCols = 30
 
 // sheetTitle is a metric's sheet name.
 func sheetTitle(info report.MetricInfo) string {
@@ -158,6 +170,15 @@ func (b *book) planSeries(info report.MetricInfo) (*seriesPlan, error) {
 			pl.top = append(pl.top, fmt.Sprintf("Missing in %s for %d app(s), see the About sheet: %s",
 				blk.period.Name, len(blk.missing), strings.Join(blk.missing, ", ")))
 		}
+	}
+	n := 0
+	for _, blk := range pl.blocks {
+		n += len(blk.times)
+	}
+	if n > seriesPrintRows {
+		pl.print = true
+		pl.top = append(pl.top, fmt.Sprintf("Printing leaves out the %d rows below (the print area ends at the header): the chart sheets show them. "+
+			"To print them, clear the print area (Excel: Page Layout > Print Area > Clear Print Area; LibreOffice: Format > Print Ranges > Clear).", n))
 	}
 	pl.header = len(pl.top) + 3
 	r := pl.header + 1
@@ -384,16 +405,43 @@ func (b *book) streamSeries(pl *seriesPlan) error {
 	for i := 2; i < ncols; i++ {
 		colStyles[i] = numStyle
 	}
-	sw, err := b.newSheet(pl.name, sheetOpts{
-		widths:     []float64{16, 18},
-		restWidth:  14,
-		restCols:   len(pl.cols),
+	heads := []string{"Period", "Bucket start"}
+	for _, c := range pl.cols {
+		heads = append(heads, c.label)
+	}
+	// Widths from what the rows will hold: period names, bucket starts in
+	// their format, the largest value in the number format.
+	m := b.newWidths(ncols, colStyles)
+	m.header(heads)
+	for _, blk := range pl.blocks {
+		m.see(0, textWidth(blk.period.Name))
+		if len(blk.times) > 0 {
+			m.see(1, b.cellWidth(excelize.Cell{StyleID: b.bucketStyle(blk.period.Interval), Value: blk.times[0]}, ""))
+		}
+	}
+	for i := 2; i < ncols; i++ {
+		m.see(i, numberWidth(-pl.max/pl.sc.div, pl.sc.format))
+	}
+	widths := m.result()
+	// Many value columns get one width (the widest): excelize sets column
+	// widths one range at a time, slowly for hundreds of single columns.
+	if ncols > 2+uniformCols {
+		w := slices.Max(widths[2:])
+		for i := 2; i < ncols; i++ {
+			widths[i] = w
+		}
+	}
+	o := sheetOpts{
+		widths:     widths,
 		colStyles:  colStyles,
 		freezeRow:  pl.header,
 		freezeCols: 2,
-		landscape:  true,
 		printTitle: pl.header,
-	})
+	}
+	if pl.print {
+		o.printRows = pl.header
+	}
+	sw, err := b.newSheet(pl.name, o)
 	if err != nil {
 		return err
 	}
@@ -402,15 +450,11 @@ func (b *book) streamSeries(pl *seriesPlan) error {
 		return err
 	}
 	for i, t := range pl.top {
-		if err := row(sw, 2+i, styled(b.st.note, str(t))); err != nil {
+		if err := b.noteRow(sw, 2+i, t, widths); err != nil {
 			return err
 		}
 	}
-	heads := []string{"Period", "Bucket start"}
-	for _, c := range pl.cols {
-		heads = append(heads, c.label)
-	}
-	if err := sw.SetRow(fmt.Sprintf("A%d", pl.header), b.headerCells(heads, span(2, len(heads))...), rowHeight(heads)); err != nil {
+	if err := sw.SetRow(fmt.Sprintf("A%d", pl.header), b.headerCells(heads, span(2, len(heads))...), headerHeight(heads, widths)); err != nil {
 		return err
 	}
 	// The data rows are made when the package is written (see

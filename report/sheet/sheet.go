@@ -4,15 +4,22 @@
 // The workbook holds, in this order:
 //
 //   - Summary: one row per period and app with the headline figure of every
-//     metric (and, when the report compares, the previous value and the
-//     change), the period and time zone at the top, missing data marked;
-//   - Processes, when the apps have too many process names for Summary
-//     columns: CPU and memory figures, a row per app and process;
+//     metric (its total, else its average), its change when the report
+//     compares, and memory as a share of the plan limit; the period and
+//     time zone at the top, missing data marked. It prints on one
+//     landscape page for a handful of apps;
+//   - Figures: every figure (total, average, peak; previous value, change,
+//     plan limit and share of it), a row per period, app, metric, process
+//     and figure, each in its own unit;
 //   - Alerts, when the report has threshold crossings;
 //   - for every series metric, a chart sheet per period (a native line chart
 //     of the top apps) and a data sheet with the time series: a row per
-//     bucket, a column per app (or app and process), real Excel dates;
+//     bucket, a column per app (or app and process), real Excel dates (a
+//     series longer than about two pages prints its heading only);
 //   - Run time, Slowest requests, Users (when asked for) and About.
+//
+// Every column is as wide as its longest cell as shown (see widths.go), and
+// every sheet prints on A4, as few pages wide as keep the text readable.
 //
 // Every data sheet is written with a StreamWriter, and the data rows of the
 // series sheets, the bulk of a large report, are made only as the package is
@@ -28,6 +35,7 @@ package sheet
 import (
 	"archive/zip"
 	"bytes"
+	"cmp"
 	"errors"
 	"fmt"
 	"io"
@@ -143,7 +151,7 @@ func (b *book) build() error {
 		fn   func() error
 	}{
 		{"summary", b.writeSummary},
-		{"processes", b.writeProcesses},
+		{"figures", b.writeFigures},
 		{"alerts", b.writeAlerts},
 		{"series", b.writeAllSeries},
 		{"run time", b.writeRuns},
@@ -151,12 +159,16 @@ func (b *book) build() error {
 		{"users", b.writeUsers},
 		{"about", b.writeAbout},
 	}
-	for _, s := range steps {
+	for i, s := range steps {
 		if err := s.fn(); err != nil {
 			return fmt.Errorf("%s: %w", s.name, err)
 		}
+		if i == 0 {
+			// Now, while the Summary is the only sheet: excelize reads
+			// every sheet there is back into memory to set the active one.
+			b.f.SetActiveSheet(0)
+		}
 	}
-	b.f.SetActiveSheet(0)
 	return nil
 }
 
@@ -253,23 +265,59 @@ type sheetOpts struct {
 	colStyles  []int   // number-format style per column (0: none), from column 1
 	freezeRow  int     // rows frozen above the data (the header row)
 	freezeCols int     // columns frozen at the left
-	landscape  bool    // print landscape
+	landscape  bool    // print landscape (else: landscape only when too wide for portrait)
 	printTitle int     // the header row repeated on every printed page (0: none)
+	titleFrom  int     // the first row repeated, when before printTitle
 	extraWidth float64 // width of columns set after newSheet
+	// onePage shrinks the sheet to one page wide even below the usual
+	// scale (down to about 60 %), for the Summary.
+	onePage bool
+	// printRows, when set, is the last row printed (a print area): the
+	// rows below are for working with, not for paper.
+	printRows int
 }
 
-// pageWidth is about how many characters of column width fit across an A4
-// landscape page when printing shrinks to fit (about 70 %).
-const pageWidth = 200
+// Characters of column width that fit across an A4 page at 100 % with the
+// margins below (Calibri 11): about 150 landscape, 100 portrait.
+const (
+	landscapeChars = 150
+	portraitChars  = 100
+	// minScale is the smallest print scale a sheet is shrunk to, to fit
+	// its width on a page; wider sheets print more pages wide.
+	minScale = 0.7
+	// minScaleOnePage is the smallest for the Summary.
+	minScaleOnePage = 0.55
+)
 
-// pagesWide is how many pages wide a sheet prints: as few as keep the text
-// readable (rows run on down as many pages as they need).
-func (o sheetOpts) pagesWide() int {
+func (o sheetOpts) totalWidth() float64 {
 	total := o.extraWidth + float64(o.restCols)*o.restWidth
 	for _, w := range o.widths {
 		total += w
 	}
-	return max(1, int(math.Ceil(total/pageWidth)))
+	return total
+}
+
+// orientation is landscape when asked for, or when the columns do not fit
+// a portrait page at minScale.
+func (o sheetOpts) orientation() string {
+	if o.landscape || o.totalWidth() > portraitChars/minScale {
+		return "landscape"
+	}
+	return "portrait"
+}
+
+// pagesWide is how many pages wide a sheet prints: as few as keep the text
+// readable (rows run on down as many pages as they need).
+func (o sheetOpts) pagesWide() int {
+	page := float64(portraitChars)
+	if o.orientation() == "landscape" {
+		page = landscapeChars
+	}
+	scale := minScale
+	if o.onePage {
+		scale = minScaleOnePage
+	}
+	return max(1, int(math.Ceil(o.totalWidth()/(page/scale))))
 }
 
 // newSheet creates (or, for the first, renames the default) worksheet and
@@ -289,10 +337,7 @@ func (b *book) newSheet(name string, o sheetOpts) (*excelize.StreamWriter, error
 			return nil, err
 		}
 	}
-	orient := "portrait"
-	if o.landscape {
-		orient = "landscape"
-	}
+	orient := o.orientation()
 	layout := &excelize.PageLayoutOptions{Orientation: &orient, Size: ptr(9)} // A4
 	if pages > 0 {
 		layout.FitToWidth, layout.FitToHeight = ptr(pages), ptr(0)
@@ -313,7 +358,17 @@ func (b *book) newSheet(name string, o sheetOpts) (*excelize.StreamWriter, error
 	if o.printTitle > 0 {
 		if err := b.f.SetDefinedName(&excelize.DefinedName{
 			Name:     "_xlnm.Print_Titles",
-			RefersTo: printTitles(name, o.printTitle, o.freezeCols),
+			RefersTo: printTitles(name, cmp.Or(o.titleFrom, o.printTitle), o.printTitle, o.freezeCols),
+			Scope:    name,
+		}); err != nil {
+			return nil, err
+		}
+	}
+	if o.printRows > 0 {
+		last, _ := excelize.ColumnNumberToName(max(1, len(o.widths)+o.restCols))
+		if err := b.f.SetDefinedName(&excelize.DefinedName{
+			Name:     "_xlnm.Print_Area",
+			RefersTo: fmt.Sprintf("%s!$A$1:$%s$%d", quoteSheet(name), last, o.printRows),
 			Scope:    name,
 		}); err != nil {
 			return nil, err
@@ -323,10 +378,17 @@ func (b *book) newSheet(name string, o sheetOpts) (*excelize.StreamWriter, error
 	if err != nil {
 		return nil, err
 	}
-	for i, wd := range o.widths {
-		if err := sw.SetColWidth(i+1, i+1, wd); err != nil {
+	// Runs of equal widths as one range: excelize merges each call into
+	// its column list, which is slow for many single columns.
+	for i := 0; i < len(o.widths); {
+		j := i
+		for j+1 < len(o.widths) && o.widths[j+1] == o.widths[i] {
+			j++
+		}
+		if err := sw.SetColWidth(i+1, j+1, o.widths[i]); err != nil {
 			return nil, err
 		}
+		i = j + 1
 	}
 	if o.restCols > 0 {
 		from := len(o.widths) + 1
@@ -358,8 +420,8 @@ func (b *book) newSheet(name string, o sheetOpts) (*excelize.StreamWriter, error
 
 // printTitles repeats the header row, and the frozen columns, on every
 // printed page.
-func printTitles(sheet string, row, cols int) string {
-	ref := fmt.Sprintf("%s!$%d:$%d", quoteSheet(sheet), row, row)
+func printTitles(sheet string, from, row, cols int) string {
+	ref := fmt.Sprintf("%s!$%d:$%d", quoteSheet(sheet), from, row)
 	if cols > 0 {
 		last, _ := excelize.ColumnNumberToName(cols)
 		ref = fmt.Sprintf("%s!$A:$%s,%s", quoteSheet(sheet), last, ref)
@@ -403,7 +465,8 @@ func (b *book) autoFilter(sheet string, headerRow, lastRow, cols int) error {
 
 type styles struct {
 	title, subtitle, label, text, wrap, note, header, headerNum int
-	missing, absent                                             int
+	groupHeader, noteWrap                                       int
+	missing, absent, share                                      int
 	dateHour, dateDay, dateTime, count, number, percent, change int
 }
 
@@ -428,11 +491,18 @@ func (b *book) initStyles() error {
 	b.st.label = mk(&excelize.Style{Font: font(true, false, 11, "404040"), Alignment: &excelize.Alignment{Vertical: "top"}})
 	b.st.text = mk(&excelize.Style{Alignment: &excelize.Alignment{Vertical: "top"}})
 	b.st.note = mk(&excelize.Style{Font: font(false, true, 11, "595959")})
+	b.st.noteWrap = mk(&excelize.Style{Font: font(false, true, 11, "595959"), Alignment: &excelize.Alignment{Vertical: "top", WrapText: true}})
 	b.st.header = mk(&excelize.Style{
 		Font:      font(true, false, 11, "FFFFFF"),
 		Fill:      excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"1F4E79"}},
 		Alignment: &excelize.Alignment{Vertical: "center", WrapText: true},
 		Border:    []excelize.Border{{Type: "bottom", Color: "000000", Style: 1}},
+	})
+	b.st.groupHeader = mk(&excelize.Style{
+		Font:      font(true, false, 11, "FFFFFF"),
+		Fill:      excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{"1F4E79"}},
+		Alignment: &excelize.Alignment{Horizontal: "center", Vertical: "center", WrapText: true},
+		Border:    []excelize.Border{{Type: "bottom", Color: "8EA9C1", Style: 1}},
 	})
 	b.st.headerNum = mk(&excelize.Style{
 		Font:      font(true, false, 11, "FFFFFF"),
@@ -453,6 +523,7 @@ func (b *book) initStyles() error {
 	b.st.dateTime = mk(&excelize.Style{CustomNumFmt: ptr("yyyy-mm-dd hh:mm:ss"), Alignment: &excelize.Alignment{Horizontal: "left"}})
 	b.st.count = mk(&excelize.Style{CustomNumFmt: ptr("#,##0")})
 	b.st.number = mk(&excelize.Style{CustomNumFmt: ptr("#,##0.##")})
+	b.st.share = mk(&excelize.Style{CustomNumFmt: ptr("0.0%")})
 	b.st.change = mk(&excelize.Style{CustomNumFmt: ptr("+0.0%;-0.0%;0.0%")})
 	if f == nil {
 		return fmt.Errorf("styles: excelize rejected a style")
@@ -680,6 +751,9 @@ func (b *book) writePackage(w io.Writer, pkg map[string]*bytes.Buffer) error {
 		if err != nil {
 			return err
 		}
+		if strings.HasPrefix(name, "xl/worksheets/sheet") {
+			data = sortCols(data)
+		}
 		if pl := b.deferred[name]; pl != nil {
 			end := bytes.Index(data, []byte("</sheetData>"))
 			if end < 0 {
@@ -736,6 +810,34 @@ func partFix(name string) func(string) string {
 	return nil
 }
 
+var (
+	colsRE = regexp.MustCompile(`<cols>.*?</cols>`)
+	colRE  = regexp.MustCompile(`<col min="(\d+)"[^>]*/>`)
+)
+
+// sortCols puts a worksheet's col elements in column order, as the schema
+// wants: excelize's stream writer leaves them in the order it merged them.
+func sortCols(data []byte) []byte {
+	loc := colsRE.FindIndex(data)
+	if loc == nil {
+		return data
+	}
+	cols := colRE.FindAllSubmatch(data[loc[0]:loc[1]], -1)
+	slices.SortStableFunc(cols, func(a, b [][]byte) int {
+		x, _ := strconv.Atoi(string(a[1]))
+		y, _ := strconv.Atoi(string(b[1]))
+		return x - y
+	})
+	out := make([]byte, 0, len(data))
+	out = append(out, data[:loc[0]]...)
+	out = append(out, "<cols>"...)
+	for _, c := range cols {
+		out = append(out, c[0]...)
+	}
+	out = append(out, "</cols>"...)
+	return append(out, data[loc[1]:]...)
+}
+
 var defaultRE = regexp.MustCompile(`<Default [^>]*>(?:</Default>)?`)
 
 // sortDefaults sorts the Default elements of [Content_Types].xml in place.
@@ -772,13 +874,35 @@ func fixCatAx(s string) string {
 	return s[:i] + ax + s[j:]
 }
 
-// rowHeight is the height of a header row whose texts wrap in columns about
-// 12 to 14 characters wide.
-func rowHeight(heads []string) excelize.RowOpts {
-	longest := 0
-	for _, h := range heads {
-		longest = max(longest, len([]rune(h)))
+// headerHeight is the height of a header row whose texts wrap in columns
+// of the given widths (at most five lines).
+func headerHeight(heads []string, widths []float64) excelize.RowOpts {
+	lines := 1
+	for i, h := range heads {
+		w := 12.0
+		if i < len(widths) {
+			w = widths[i]
+		}
+		lines = max(lines, wrapLines(h, max(1, w-widthPad)))
 	}
-	lines := min(max(1, (longest+10)/11), 4)
-	return excelize.RowOpts{Height: float64(15*lines + 4)}
+	return excelize.RowOpts{Height: float64(15*min(lines, 5) + 4)}
+}
+
+// wrapLines is how many lines s takes wrapped at word boundaries in a
+// column of w characters (bold: a tenth wider).
+func wrapLines(s string, w float64) int {
+	lines, cur := 1, 0.0
+	for _, word := range strings.Fields(s) {
+		ww := textWidth(word) * 1.1
+		switch {
+		case cur == 0:
+			cur = ww
+		case cur+1.1+ww <= w:
+			cur += 1.1 + ww
+		default:
+			lines++
+			cur = ww
+		}
+	}
+	return lines
 }

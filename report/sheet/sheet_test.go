@@ -127,7 +127,7 @@ func TestSheets(t *testing.T) {
 		}
 	}
 	want := []string{
-		"Summary",
+		"Summary", "Figures",
 		"Bandwidth chart", "Bandwidth",
 		"Build time chart", "Build time",
 		"Requests per minute chart", "Requests per minute",
@@ -171,14 +171,15 @@ func TestSummary(t *testing.T) {
 			t.Errorf("top of the Summary lacks %q:\n%s", want, top)
 		}
 	}
-	hr, header := findRow(t, f, "Summary", "Period")
-	for _, h := range []string{
-		"App", "Bandwidth total (GB)", "Bandwidth peak (GB)", "Build time total (min)", "Run time total (h)",
-		"Requests/min average (req/min)", "Requests/min peak (req/min)", "Response time avg average (ms)",
-		"Response time P50 peak (ms)", "Response time P95 average (ms)", "CPU usage web average (%)", "CPU usage worker peak (%)",
-		"Memory usage web average (MB)", "Memory usage worker peak (MB)", "Missing data", "App name", "App ID",
-	} {
-		colOf(t, header, h)
+	hr, header := summaryHeader(t, f)
+	want := []string{
+		"Period", "App", "Bandwidth total (GB)", "Build time total (min)", "Run time total (h)",
+		"Requests/min average (req/min)", "Response time avg average (ms)",
+		"Response time P50 average (ms)", "Response time P95 average (ms)", "CPU usage web average (%)", "CPU usage worker average (%)",
+		"Memory usage web average (MB)", "Memory usage web peak, % of limit", "Memory usage worker average (MB)", "Memory usage worker peak, % of limit",
+	}
+	if !slices.Equal(header, want) {
+		t.Errorf("Summary header\n got %q\nwant %q", header, want)
 	}
 	if slices.ContainsFunc(header, func(h string) bool { return strings.Contains(h, "previous") || strings.Contains(h, "change") }) {
 		t.Errorf("change columns without a previous period: %q", header)
@@ -200,18 +201,38 @@ func TestSummary(t *testing.T) {
 			{"Bandwidth total (GB)", *a.Metrics[report.Bandwidth].Summary.Total / 1e9},
 			{"Build time total (min)", *a.Metrics[report.BuildTime].Summary.Total / 60},
 			{"Run time total (h)", *a.Metrics[report.RunTime].Summary.Total / 3600},
-			{"Requests/min peak (req/min)", *a.Metrics[report.HTTPRequests].Summary.Peak},
+			{"Requests/min average (req/min)", *a.Metrics[report.HTTPRequests].Summary.Average},
 			{"Response time P95 average (ms)", *a.Metrics[report.ResponseTimeP95].Summary.Average},
 			{"CPU usage web average (%)", *a.Metrics[report.CPUUsage].Processes[0].Summary.Average / 100},
-			{"Memory usage worker peak (MB)", *a.Metrics[report.MemoryUsage].Processes[1].Summary.Peak / 1e6},
+			{"Memory usage worker average (MB)", *a.Metrics[report.MemoryUsage].Processes[1].Summary.Average / 1e6},
+			{"Memory usage worker peak, % of limit", *a.Metrics[report.MemoryUsage].Processes[1].Summary.Peak / a.Metrics[report.MemoryUsage].Processes[1].Limit},
 		}
 		for _, c := range checks {
 			if got := number(t, f, "Summary", colOf(t, header, c.col), rn); !near(got, c.want) {
 				t.Errorf("app %d %s = %v, want %v", i, c.col, got, c.want)
 			}
 		}
-		if v, _ := f.GetCellValue("Summary", cellName(colOf(t, header, "App ID"), rn)); v != a.ID {
-			t.Errorf("app ID %q, want %q", v, a.ID)
+		// Every other figure, and the app's ID, are on the Figures sheet.
+		for _, c := range []struct {
+			metric, proc, fig, unit string
+			want                    float64
+		}{
+			{"Bandwidth", "", "peak", "GB", *a.Metrics[report.Bandwidth].Summary.Peak / 1e9},
+			{"HTTP requests per minute", "", "peak", "req/min", *a.Metrics[report.HTTPRequests].Summary.Peak},
+			{"P50 response time", "", "peak", "ms", *a.Metrics[report.ResponseTimeP50].Summary.Peak},
+			{"CPU usage", "worker", "peak", "%", *a.Metrics[report.CPUUsage].Processes[1].Summary.Peak / 100},
+			{"Memory usage", "worker", "peak", "MB", *a.Metrics[report.MemoryUsage].Processes[1].Summary.Peak / 1e6},
+		} {
+			fr, fh := figureRow(t, f, p.Name, a.Label(), c.metric, c.proc, c.fig)
+			if got := number(t, f, "Figures", colOf(t, fh, "This period"), fr); !near(got, c.want) {
+				t.Errorf("app %d Figures %s %s %s = %v, want %v", i, c.metric, c.proc, c.fig, got, c.want)
+			}
+			if v, _ := f.GetCellValue("Figures", cellName(colOf(t, fh, "Unit"), fr)); v != c.unit {
+				t.Errorf("app %d Figures %s %s unit %q, want %q", i, c.metric, c.fig, v, c.unit)
+			}
+			if v, _ := f.GetCellValue("Figures", cellName(colOf(t, fh, "App ID"), fr)); v != a.ID {
+				t.Errorf("app ID %q, want %q", v, a.ID)
+			}
 		}
 	}
 	if v, _ := f.GetCellValue("Summary", cellName(1, hr+1+len(p.Apps))); v != "" {
@@ -219,10 +240,11 @@ func TestSummary(t *testing.T) {
 	}
 	// Number formats.
 	for col, want := range map[string]string{
-		"Bandwidth total (GB)":           "#,##0.00",
-		"Response time P95 average (ms)": "#,##0.0",
-		"CPU usage web average (%)":      "0.0%",
-		"Requests/min peak (req/min)":    "#,##0.0",
+		"Bandwidth total (GB)":              "#,##0.00",
+		"Response time P95 average (ms)":    "#,##0.0",
+		"CPU usage web average (%)":         "0.0%",
+		"Requests/min average (req/min)":    "#,##0.0",
+		"Memory usage web peak, % of limit": "0.0%",
 	} {
 		if got := numFmt(t, f, "Summary", colOf(t, header, col), hr+1); got != want {
 			t.Errorf("format of %s = %q, want %q", col, got, want)
@@ -439,8 +461,8 @@ func TestMissingData(t *testing.T) {
 		cols   []string
 		sheet  string
 	}{
-		{report.Bandwidth, []string{"Bandwidth total (GB)", "Bandwidth peak (GB)"}, "Bandwidth"},
-		{report.MemoryUsage, []string{"Memory usage web average (MB)", "Memory usage worker peak (MB)"}, "Memory usage"},
+		{report.Bandwidth, []string{"Bandwidth total (GB)"}, "Bandwidth"},
+		{report.MemoryUsage, []string{"Memory usage web average (MB)", "Memory usage worker average (MB)"}, "Memory usage"},
 		{report.RunTime, []string{"Run time total (h)"}, "Run time"},
 		{report.SlowestRequests, nil, "Slowest requests"},
 	} {
@@ -449,7 +471,7 @@ func TestMissingData(t *testing.T) {
 			r := reporttest.Build(reporttest.Options{MissingMetric: tc.metric})
 			f, _ := render(t, "missing-"+string(tc.metric), r)
 			reason := r.Periods[0].Apps[0].Missing[0].Error
-			hr, header := findRow(t, f, "Summary", "Period")
+			hr, header := summaryHeader(t, f)
 			for _, c := range tc.cols {
 				if v, _ := f.GetCellValue("Summary", cellName(colOf(t, header, c), hr+1)); v != sheet.TextMissing {
 					t.Errorf("App 0 %s = %q, want %q", c, v, sheet.TextMissing)
@@ -483,9 +505,13 @@ func TestNoDataIsNotZero(t *testing.T) {
 	a.Metrics[report.ResponseTimeP95].Points = nil
 	a.Metrics[report.ResponseTimeP95].Summary = report.Summary{}
 	f, _ := render(t, "nodata", r)
-	hr, header := findRow(t, f, "Summary", "Period")
-	if v, _ := f.GetCellValue("Summary", cellName(colOf(t, header, "Response time P95 peak (ms)"), hr+2)); v != sheet.TextNoData {
+	hr, header := summaryHeader(t, f)
+	if v, _ := f.GetCellValue("Summary", cellName(colOf(t, header, "Response time P95 average (ms)"), hr+2)); v != sheet.TextNoData {
 		t.Errorf("nil figure shows %q, want %q", v, sheet.TextNoData)
+	}
+	fr, fh := figureRow(t, f, "previous_week", a.Label(), "P95 response time", "", "peak")
+	if v, _ := f.GetCellValue("Figures", cellName(colOf(t, fh, "This period"), fr)); v != sheet.TextNoData {
+		t.Errorf("nil figure on Figures shows %q, want %q", v, sheet.TextNoData)
 	}
 	hr, _ = findRow(t, f, "Response time P95", "Period")
 	if v, _ := f.GetCellValue("Response time P95", cellName(4, hr+1)); v != "" {
@@ -498,14 +524,18 @@ func TestChange(t *testing.T) {
 	r := reporttest.Build(reporttest.Options{WithPrevious: true})
 	report.CompareWithPrevious(&r)
 	f, _ := render(t, "change", r)
-	hr, header := findRow(t, f, "Summary", "Period")
+	hr, header := summaryHeader(t, f)
 	a := r.Periods[0].Apps[2]
 	s := a.Metrics[report.Bandwidth].Summary
 	rn := hr + 3
-	if got := number(t, f, "Summary", colOf(t, header, "Bandwidth total, previous (GB)"), rn); !near(got, *s.Change.Previous.Total/1e9) {
+	fr, fh := figureRow(t, f, "previous_week", a.Label(), "Bandwidth", "", "total")
+	if got := number(t, f, "Figures", colOf(t, fh, "Previous"), fr); !near(got, *s.Change.Previous.Total/1e9) {
 		t.Errorf("previous %v, want %v", got, *s.Change.Previous.Total/1e9)
 	}
-	c := colOf(t, header, "Bandwidth total, change")
+	if got := number(t, f, "Figures", colOf(t, fh, "Change"), fr); !near(got, *s.Change.Percent.Total/100) {
+		t.Errorf("Figures change %v, want %v", got, *s.Change.Percent.Total/100)
+	}
+	c := colOf(t, header, "Bandwidth change")
 	if got := number(t, f, "Summary", c, rn); !near(got, *s.Change.Percent.Total/100) {
 		t.Errorf("change %v, want %v", got, *s.Change.Percent.Total/100)
 	}
@@ -516,13 +546,17 @@ func TestChange(t *testing.T) {
 		t.Errorf("change shows %q, want +25.0%%", v)
 	}
 	cpu := a.Metrics[report.CPUUsage].Processes[0].Summary
-	if got := number(t, f, "Summary", colOf(t, header, "CPU usage web peak, change"), rn); !near(got, *cpu.Change.Percent.Peak/100) {
-		t.Errorf("cpu change %v, want %v", got, *cpu.Change.Percent.Peak/100)
+	if got := number(t, f, "Summary", colOf(t, header, "CPU usage web change"), rn); !near(got, *cpu.Change.Percent.Average/100) {
+		t.Errorf("cpu change %v, want %v", got, *cpu.Change.Percent.Average/100)
 	}
-	// The header order: figure, previous, change.
+	fr, fh = figureRow(t, f, "previous_week", a.Label(), "CPU usage", "web", "peak")
+	if got := number(t, f, "Figures", colOf(t, fh, "Change"), fr); !near(got, *cpu.Change.Percent.Peak/100) {
+		t.Errorf("cpu peak change %v, want %v", got, *cpu.Change.Percent.Peak/100)
+	}
+	// The header order: figure, change.
 	i := slices.Index(header, "Bandwidth total (GB)")
-	if i < 0 || header[i+1] != "Bandwidth total, previous (GB)" || header[i+2] != "Bandwidth total, change" {
-		t.Errorf("columns around bandwidth total: %q", header[i:i+3])
+	if i < 0 || header[i+1] != "Bandwidth change" {
+		t.Errorf("columns around bandwidth total: %q", header[i:i+2])
 	}
 }
 
@@ -534,8 +568,8 @@ func TestAlerts(t *testing.T) {
 		Time: r.Periods[0].Start.Add(48 * time.Hour), HasTime: true, Value: 3.2e9, Limit: 3e9, Unit: report.UnitBytes, Threshold: "3GB",
 	})
 	f, _ := render(t, "alerts", r)
-	if got := f.GetSheetList()[1]; got != "Alerts" {
-		t.Errorf("second sheet %q, want Alerts", got)
+	if got := f.GetSheetList()[2]; got != "Alerts" {
+		t.Errorf("third sheet %q, want Alerts", got)
 	}
 	hr, header := findRow(t, f, "Alerts", "App")
 	want := []string{"App", "Period", "Metric", "Process", "On", "Bucket start", "Value", "Limit", "Unit"}
@@ -645,7 +679,7 @@ func TestEdgeCases(t *testing.T) {
 		check func(t *testing.T, f *excelize.File)
 	}{
 		{"zero report", func() report.Report { return report.Report{} }, func(t *testing.T, f *excelize.File) {
-			if got := f.GetSheetList(); !slices.Equal(got, []string{"Summary", "About"}) {
+			if got := f.GetSheetList(); !slices.Equal(got, []string{"Summary", "Figures", "About"}) {
 				t.Errorf("sheets %q", got)
 			}
 		}},
@@ -671,11 +705,11 @@ func TestEdgeCases(t *testing.T) {
 			m.Summary.Peak = report.F(math.Inf(1))
 			return r
 		}, func(t *testing.T, f *excelize.File) {
-			hr, header := findRow(t, f, "Summary", "Period")
-			if v, _ := f.GetCellValue("Summary", cellName(colOf(t, header, "Requests/min peak (req/min)"), hr+1)); v != sheet.TextNoData {
+			fr, fh := figureRow(t, f, "previous_week", "App 0", "HTTP requests per minute", "", "peak")
+			if v, _ := f.GetCellValue("Figures", cellName(colOf(t, fh, "This period"), fr)); v != sheet.TextNoData {
 				t.Errorf("an infinite peak shows %q", v)
 			}
-			hr, _ = findRow(t, f, "Requests per minute", "Period")
+			hr, _ := findRow(t, f, "Requests per minute", "Period")
 			if v, _ := f.GetCellValue("Requests per minute", cellName(3, hr+3)); v != "" {
 				t.Errorf("NaN shows %q", v)
 			}
@@ -709,13 +743,17 @@ func TestSummaryUnitPerFigure(t *testing.T) {
 	t.Parallel()
 	r := reporttest.Build(reporttest.Options{Apps: 1, Days: 30, Interval: time.Hour})
 	f, _ := render(t, "units", r)
-	hr, header := findRow(t, f, "Summary", "Period")
+	hr, header := summaryHeader(t, f)
 	s := r.Periods[0].Apps[0].Metrics[report.Bandwidth].Summary
 	if got := number(t, f, "Summary", colOf(t, header, "Bandwidth total (TB)"), hr+1); !near(got, *s.Total/1e12) {
 		t.Errorf("total %v TB, want %v", got, *s.Total/1e12)
 	}
-	if got := number(t, f, "Summary", colOf(t, header, "Bandwidth peak (GB)"), hr+1); !near(got, *s.Peak/1e9) {
+	fr, fh := figureRow(t, f, "previous_week", "App 0", "Bandwidth", "", "peak")
+	if got := number(t, f, "Figures", colOf(t, fh, "This period"), fr); !near(got, *s.Peak/1e9) {
 		t.Errorf("peak %v GB, want %v", got, *s.Peak/1e9)
+	}
+	if v, _ := f.GetCellValue("Figures", cellName(colOf(t, fh, "Unit"), fr)); v != "GB" {
+		t.Errorf("peak unit %q, want GB", v)
 	}
 }
 
@@ -739,9 +777,9 @@ func TestDSTWallClock(t *testing.T) {
 	}
 }
 
-// With more process names than the Summary has room for, CPU and memory go
-// to the Processes sheet, a row per app and process.
-func TestProcessesSheet(t *testing.T) {
+// With more process names than the Summary has room for, CPU and memory
+// are only on the Figures sheet, a row per app, process and figure.
+func TestManyProcesses(t *testing.T) {
 	t.Parallel()
 	r := reporttest.Build(reporttest.Options{Apps: 3, MissingMetric: report.MemoryUsage})
 	for i, a := range r.Periods[0].Apps {
@@ -754,30 +792,172 @@ func TestProcessesSheet(t *testing.T) {
 		}
 	}
 	f, _ := render(t, "processes", r)
-	if got := f.GetSheetList()[1]; got != "Processes" {
-		t.Fatalf("second sheet %q, want Processes", got)
-	}
-	_, header := findRow(t, f, "Summary", "Period")
+	_, header := summaryHeader(t, f)
 	if slices.ContainsFunc(header, func(h string) bool { return strings.HasPrefix(h, "CPU") || strings.HasPrefix(h, "Memory") }) {
 		t.Errorf("Summary still has process columns: %q", header)
 	}
-	hr, header := findRow(t, f, "Processes", "Period")
-	want := []string{"Period", "App", "Process", "CPU usage average (%)", "CPU usage peak (%)", "Memory usage average (MB)", "Memory usage peak (MB)", "App ID"}
-	if !slices.Equal(header, want) {
-		t.Errorf("Processes header %q, want %q", header, want)
+	if !slices.ContainsFunc(allCells(t, f)["Summary"], func(s string) bool { return strings.Contains(s, "CPU and memory per process are only there") }) {
+		t.Errorf("the Summary does not say where CPU and memory went")
 	}
-	rows, _ := f.GetRows("Processes")
-	if got := rows[hr][:3]; !slices.Equal(got, []string{"previous_week", "App 0", "web-0"}) {
-		t.Errorf("first row %q", got)
-	}
-	if got := rows[hr][5]; got != sheet.TextMissing {
-		t.Errorf("App 0's missing memory shows %q", got)
+	fr, fh := figureRow(t, f, "previous_week", "App 0", "Memory usage", "", "average")
+	if v, _ := f.GetCellValue("Figures", cellName(colOf(t, fh, "This period"), fr)); v != sheet.TextMissing {
+		t.Errorf("App 0's missing memory shows %q", v)
 	}
 	a := r.Periods[0].Apps[2]
-	if got, want := number(t, f, "Processes", 7, hr+6), *a.Metrics[report.MemoryUsage].Processes[1].Summary.Peak/1e6; !near(got, want) {
+	fr, fh = figureRow(t, f, "previous_week", "App 2", "Memory usage", "worker-2", "peak")
+	if got, want := number(t, f, "Figures", colOf(t, fh, "This period"), fr), *a.Metrics[report.MemoryUsage].Processes[1].Summary.Peak/1e6; !near(got, want) {
 		t.Errorf("App 2 worker memory peak %v, want %v", got, want)
 	}
-	if got := rows[hr+5][2]; got != "worker-2" {
-		t.Errorf("last row's process %q", got)
+	figureRow(t, f, "previous_week", "App 1", "CPU usage", "web-1", "average")
+}
+
+// summaryHeader returns the Summary's header row (the figure row) and each
+// column's full name: the metric row's name over it (merged across the
+// metric's columns) and the figure, e.g. "Bandwidth total (GB)".
+func summaryHeader(t testing.TB, f *excelize.File) (int, []string) {
+	t.Helper()
+	hr, sub := findRow(t, f, "Summary", "Period")
+	group := make([]string, len(sub))
+	for i := range sub {
+		group[i], _ = f.GetCellValue("Summary", cellName(i+1, hr-1))
+	}
+	merges, err := f.GetMergeCells("Summary")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range merges {
+		c1, r1, _ := excelize.CellNameToCoordinates(m.GetStartAxis())
+		c2, _, _ := excelize.CellNameToCoordinates(m.GetEndAxis())
+		if r1 != hr-1 {
+			continue
+		}
+		for c := c1; c <= c2 && c <= len(group); c++ {
+			group[c-1] = m.GetCellValue()
+		}
+	}
+	names := slices.Clone(sub)
+	for i := range names {
+		if group[i] != "" {
+			names[i] = group[i] + " " + sub[i]
+		}
+	}
+	return hr, names
+}
+
+// figureRow finds the Figures row of a period, app, metric (title),
+// process and figure, and returns it with the header.
+func figureRow(t testing.TB, f *excelize.File, period, app, metric, proc, fig string) (int, []string) {
+	t.Helper()
+	hr, header := findRow(t, f, "Figures", "Period")
+	rows, err := f.GetRows("Figures")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := hr; i < len(rows); i++ {
+		r := append(rows[i], make([]string, 5)...)
+		if r[0] == period && r[1] == app && r[2] == metric && r[3] == proc && r[4] == fig {
+			return i + 1, header
+		}
+	}
+	t.Fatalf("Figures: no row %s / %s / %s / %q / %s", period, app, metric, proc, fig)
+	return 0, nil
+}
+
+// Memory shows as a share of the process's plan limit (memory_limit, bytes)
+// where Kinsta gives one, in the Summary and on the Figures sheet; the
+// limits and their assumed units are stated.
+func TestPlanLimits(t *testing.T) {
+	t.Parallel()
+	r := reporttest.Build(reporttest.Options{Apps: 2})
+	for _, a := range r.Periods[0].Apps {
+		a.Metrics[report.CPUUsage].Processes[0].Limit = 300
+		a.Metrics[report.MemoryUsage].Processes[0].Limit = 1e9
+		a.Metrics[report.MemoryUsage].Processes[1].Limit = 0 // not given
+	}
+	f, _ := render(t, "limits", r)
+	a := r.Periods[0].Apps[1]
+	web := a.Metrics[report.MemoryUsage].Processes[0].Summary
+	hr, header := summaryHeader(t, f)
+	if got := number(t, f, "Summary", colOf(t, header, "Memory usage web peak, % of limit"), hr+2); !near(got, *web.Peak/1e9) {
+		t.Errorf("Summary memory web peak share %v, want %v", got, *web.Peak/1e9)
+	}
+	if v, _ := f.GetCellValue("Summary", cellName(colOf(t, header, "Memory usage web peak, % of limit"), hr+2)); v != fmt.Sprintf("%.1f%%", *web.Peak/1e7) {
+		t.Errorf("Summary share shows %q", v)
+	}
+	if slices.Contains(header, "Memory usage worker peak, % of limit") || slices.ContainsFunc(header, func(h string) bool { return strings.HasPrefix(h, "CPU") && strings.Contains(h, "limit") }) {
+		t.Errorf("a share column without a limit, or for CPU: %q", header)
+	}
+	fr, fh := figureRow(t, f, "previous_week", a.Label(), "Memory usage", "web", "average")
+	if got := number(t, f, "Figures", colOf(t, fh, "% of plan limit"), fr); !near(got, *web.Average/1e9) {
+		t.Errorf("Figures memory web average share %v, want %v", got, *web.Average/1e9)
+	}
+	if v, _ := f.GetCellValue("Figures", cellName(colOf(t, fh, "Plan limit"), fr)); v != "1.00 GB" {
+		t.Errorf("memory plan limit %q, want 1.00 GB", v)
+	}
+	fr, _ = figureRow(t, f, "previous_week", a.Label(), "CPU usage", "web", "peak")
+	if v, _ := f.GetCellValue("Figures", cellName(colOf(t, fh, "Plan limit"), fr)); v != "300 millicores" {
+		t.Errorf("cpu plan limit %q, want 300 millicores", v)
+	}
+	if v, _ := f.GetCellValue("Figures", cellName(colOf(t, fh, "% of plan limit"), fr)); v != "" {
+		t.Errorf("cpu share %q, want none (CPU usage is a share of the process's CPU already)", v)
+	}
+	fr, _ = figureRow(t, f, "previous_week", a.Label(), "Memory usage", "worker", "peak")
+	if v, _ := f.GetCellValue("Figures", cellName(colOf(t, fh, "Plan limit"), fr)); v != "" {
+		t.Errorf("worker without a limit shows %q", v)
+	}
+	about := strings.Join(allCells(t, f)["About"], "\n")
+	for _, want := range []string{"memory_limit", "taken as bytes", "cpu_limit", "taken as millicores", "does not document"} {
+		if !strings.Contains(about, want) {
+			t.Errorf("About does not state %q", want)
+		}
+	}
+
+	// Without limits, no share columns and no note.
+	r = reporttest.Build(reporttest.Options{Apps: 1})
+	for _, k := range []report.MetricKey{report.CPUUsage, report.MemoryUsage} {
+		for i := range r.Periods[0].Apps[0].Metrics[k].Processes {
+			r.Periods[0].Apps[0].Metrics[k].Processes[i].Limit = 0
+		}
+	}
+	f, _ = render(t, "nolimits", r)
+	if _, header := summaryHeader(t, f); slices.ContainsFunc(header, func(h string) bool { return strings.Contains(h, "limit") }) {
+		t.Errorf("share columns without limits: %q", header)
+	}
+	if _, fh := findRow(t, f, "Figures", "Period"); slices.Contains(fh, "Plan limit") {
+		t.Errorf("Figures has limit columns without limits: %q", fh)
+	}
+	if slices.Contains(allCells(t, f)["About"], "Plan limits") {
+		t.Errorf("About has a plan limits note without limits")
+	}
+}
+
+// A series data sheet longer than about two pages prints its heading only
+// (a print area that ends at the header) and says so; a short one prints
+// whole.
+func TestSeriesPrintArea(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name  string
+		o     reporttest.Options
+		print bool
+	}{
+		{"week hourly", reporttest.Options{Apps: 2, Days: 7, Interval: time.Hour}, false},
+		{"month daily", reporttest.Options{Apps: 2, Days: 30}, true},
+	} {
+		f, _ := render(t, "printarea", reporttest.Build(tc.o))
+		hr, _ := findRow(t, f, "Bandwidth", "Period")
+		area := ""
+		for _, d := range f.GetDefinedName() {
+			if d.Name == "_xlnm.Print_Area" && d.Scope == "Bandwidth" {
+				area = d.RefersTo
+			}
+		}
+		note := slices.ContainsFunc(allCells(t, f)["Bandwidth"], func(s string) bool { return strings.HasPrefix(s, "Printing leaves out the") })
+		switch {
+		case tc.print && (area != "" || note):
+			t.Errorf("%s: prints only %q (note %v), want every row", tc.name, area, note)
+		case !tc.print && (!strings.HasSuffix(area, "$"+strconv.Itoa(hr)) || !note):
+			t.Errorf("%s: print area %q (note %v), want it to end at the header row %d", tc.name, area, note, hr)
+		}
 	}
 }

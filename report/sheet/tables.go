@@ -3,7 +3,10 @@ package sheet
 import (
 	"fmt"
 	"math"
+	"strconv"
 	"strings"
+
+	"github.com/xuri/excelize/v2"
 
 	"github.com/kinsta-report/kinsta-report/report"
 )
@@ -42,22 +45,32 @@ type table struct {
 	title     string
 	notes     []string
 	heads     []string
-	widths    []float64
 	colStyles []int
 	freeze    int   // columns frozen at the left
 	numeric   []int // 0-based columns of numbers (right-aligned headers)
+	landscape bool  // print landscape even when portrait is wide enough
 }
 
 // writeTable streams a table sheet; rows is called with an emit function
-// for each data row.
+// for each data row, twice: once to measure the columns (every column is as
+// wide as its longest cell, see widths), then to write.
 func (b *book) writeTable(t table, rows func(emit func(cells ...any) error) error) error {
+	m := b.newWidths(len(t.heads), t.colStyles)
+	m.header(t.heads)
+	if err := rows(func(cells ...any) error {
+		m.row(cells)
+		return nil
+	}); err != nil {
+		return err
+	}
+	widths := m.result()
 	header := len(t.notes) + 3
 	sw, err := b.newSheet(b.sheetName(t.name), sheetOpts{
-		widths:     t.widths,
+		widths:     widths,
 		colStyles:  t.colStyles,
 		freezeRow:  header,
 		freezeCols: t.freeze,
-		landscape:  true,
+		landscape:  t.landscape,
 		printTitle: header,
 	})
 	if err != nil {
@@ -67,11 +80,11 @@ func (b *book) writeTable(t table, rows func(emit func(cells ...any) error) erro
 		return err
 	}
 	for i, n := range t.notes {
-		if err := row(sw, 2+i, styled(b.st.note, str(n))); err != nil {
+		if err := b.noteRow(sw, 2+i, n, widths); err != nil {
 			return err
 		}
 	}
-	if err := sw.SetRow(fmt.Sprintf("A%d", header), b.headerCells(t.heads, t.numeric...), rowHeight(t.heads)); err != nil {
+	if err := sw.SetRow(fmt.Sprintf("A%d", header), b.headerCells(t.heads, t.numeric...), headerHeight(t.heads, widths)); err != nil {
 		return err
 	}
 	r := header
@@ -116,7 +129,6 @@ func (b *book) writeRuns() error {
 		title:     "Run time: process runs",
 		notes:     notes,
 		heads:     []string{"Period", "App", "Process", "Plan", "Start", "End", "Run time (" + sc.unit + ")"},
-		widths:    []float64{16, 28, 22, 10, 18, 18, 14},
 		colStyles: []int{0, 0, 0, 0, b.st.dateTime, b.st.dateTime, num},
 		freeze:    2,
 		numeric:   []int{6},
@@ -153,7 +165,6 @@ func (b *book) writeSlowest() error {
 		title:     "Slowest requests",
 		notes:     notes,
 		heads:     []string{"Period", "App", "Rank", "Path", "Average response time (ms)", "Requests"},
-		widths:    []float64{16, 28, 7, 60, 16, 12},
 		colStyles: []int{0, 0, b.st.count, 0, ms, b.st.count},
 		freeze:    2,
 		numeric:   []int{2, 4, 5},
@@ -199,7 +210,6 @@ func (b *book) writeUsers() error {
 		title:  "Users",
 		notes:  notes,
 		heads:  []string{"Full name", "Email", "Gravatar URL", "User ID"},
-		widths: []float64{28, 34, 70, 38},
 		freeze: 1,
 	}, func(emit func(...any) error) error {
 		for _, u := range b.r.Users {
@@ -221,7 +231,6 @@ func (b *book) writeAlerts() error {
 		notes: []string{"Every threshold crossing. Value and Limit are in the metric's unit (the Unit column); " +
 			"Bucket start is set for any_bucket thresholds."},
 		heads:     []string{"App", "Period", "Metric", "Process", "On", "Bucket start", "Value", "Limit", "Unit", "Value (readable)", "Limit (readable)", "Threshold", "App ID"},
-		widths:    []float64{28, 16, 24, 12, 11, 18, 14, 14, 18, 16, 16, 12, 38},
 		colStyles: []int{0, 0, 0, 0, 0, b.st.dateHour, b.st.number, b.st.number},
 		freeze:    1,
 		numeric:   []int{6, 7},
@@ -345,6 +354,23 @@ func (b *book) writeAbout() error {
 			}
 			return nil
 		},
+		func() error {
+			if !b.hasLimit(report.CPUUsage, "") && !b.hasLimit(report.MemoryUsage, "") {
+				return nil
+			}
+			if err := section("Plan limits"); err != nil {
+				return err
+			}
+			for _, l := range [][2]string{
+				{"memory_limit", "taken as bytes, the unit of the memory figures: % of plan limit = the memory figure ÷ memory_limit. Kinsta does not document the unit (assumed)."},
+				{"cpu_limit", "taken as millicores (1000 = one CPU core); Kinsta does not document the unit (assumed). Kinsta gives CPU usage as a percentage of the process's CPU, so the CPU figures are a share of the limit already and no other share is computed."},
+			} {
+				if err := kv(l[0], l[1]); err != nil {
+					return err
+				}
+			}
+			return nil
+		},
 		func() error { return section("How to read this workbook") },
 		func() error {
 			for _, l := range [][2]string{
@@ -376,4 +402,22 @@ func abs(v int) int {
 		return -v
 	}
 	return v
+}
+
+// noteRow writes a note above a table: across the table's columns (merged),
+// wrapped onto as many lines as it needs, so that it prints whole however
+// narrow the table (text running on past the last column is cut in print).
+func (b *book) noteRow(sw *excelize.StreamWriter, r int, text string, widths []float64) error {
+	total := 0.0
+	for _, w := range widths {
+		total += w
+	}
+	lines := max(1, int(math.Ceil(textWidth(text)*1.05/math.Max(total-widthPad, 10))))
+	if len(widths) > 1 {
+		last, _ := excelize.CoordinatesToCellName(len(widths), r)
+		if err := sw.MergeCell("A"+strconv.Itoa(r), last); err != nil {
+			return err
+		}
+	}
+	return sw.SetRow("A"+strconv.Itoa(r), []any{styled(b.st.noteWrap, str(text))}, excelize.RowOpts{Height: float64(15*lines + 2)})
 }
