@@ -273,3 +273,15 @@ func (c *Client) Usage(ctx context.Context, siteID string, asOf time.Time) (*rep
 	}
 	return u, nil
 }
+
+// PeriodDays returns the calendar days of the half-open period
+// [start, end), in start's and end's own location: the report's local
+// dates are asked for as they are (Kinsta's days carry no zone; see the
+// notes above). An end at a local midnight is not a day of the period.
+func PeriodDays(start, end time.Time) Days {
+	last := end.Add(-time.Nanosecond).In(end.Location())
+	return Days{
+		From: time.Date(start.Year(), start.Month(), start.Day(), 0, 0, 0, 0, time.UTC),
+		To:   time.Date(last.Year(), last.Month(), last.Day(), 0, 0, 0, 0, time.UTC),
+	}
+}

@@ -410,3 +410,19 @@ func TestSimulatedTrafficIsRealistic(t *testing.T) {
 		t.Errorf("disk space did not grow over 30 days: %v → %v", a, b)
 	}
 }
+
+func TestPeriodDays(t *testing.T) {
+	berlin, err := time.LoadLocation("Europe/Berlin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := PeriodDays(time.Date(2026, 11, 16, 0, 0, 0, 0, berlin), time.Date(2026, 11, 23, 0, 0, 0, 0, berlin))
+	q, err := d.query()
+	if err != nil || q.Get("from") != "2026-11-16" || q.Get("to") != "2026-11-22" {
+		t.Errorf("week = %v, %v", q, err)
+	}
+	d = PeriodDays(time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), time.Date(2026, 11, 23, 6, 0, 0, 0, time.UTC))
+	if q, _ := d.query(); q.Get("from") != "2026-11-01" || q.Get("to") != "2026-11-23" {
+		t.Errorf("month to date = %v", q)
+	}
+}
