@@ -40,6 +40,8 @@ type (
 		// Additive to v1.
 		Notes    []string        `json:"notes,omitempty"`
 		Previous *jsonPrevPeriod `json:"previous,omitempty"`
+
+		Sites []jsonSite `json:"sites,omitempty"` // additive to v1: jsondoc_sites.go
 	}
 	jsonPrevPeriod struct {
 		Start string `json:"start"`
@@ -153,6 +155,7 @@ func MarshalJSON(r Report) ([]byte, error) {
 			Apps:            []jsonApp{},
 			Notes:           p.Notes,
 		}
+		jp.Sites = sitesJSON(p.Sites)
 		if p.Previous != nil {
 			jp.Previous = &jsonPrevPeriod{Start: ts(p.Previous.Start), End: ts(p.Previous.End)}
 		}

@@ -145,6 +145,8 @@ type Period struct {
 	// or 6*time.Hour); a day of 24h means local days.
 	Interval time.Duration
 	Apps     []App
+	// Sites are the WordPress site environments of the period (additive).
+	Sites []Site
 	// Notes are remarks about this period (retention, downsampling).
 	Notes []string
 	// Previous is the same period shifted back, when the report compares

@@ -82,6 +82,9 @@ type Options struct {
 	// MovedApplications makes every /applications* path answer 404 Not
 	// Found, as the retired Kinsta host does.
 	MovedApplications bool
+	// Sites defaults to DefaultSites() (sites.go); an empty non-nil slice
+	// serves none.
+	Sites []Site
 	// Users defaults to DefaultUsers().
 	Users []User
 	// FailUsers makes /company/{id}/users always answer 500.
@@ -266,6 +269,8 @@ func (s *Server) route(w http.ResponseWriter, r *http.Request) {
 		s.detail(w, seg[1])
 	case len(seg) == 4 && seg[0] == "applications" && seg[2] == "metrics":
 		s.metric(w, seg[1], seg[3], q)
+	case seg[0] == "sites":
+		s.routeSites(w, seg, q)
 	default:
 		writeError(w, http.StatusNotFound, msgNotFound)
 	}

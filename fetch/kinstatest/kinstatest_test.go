@@ -484,7 +484,7 @@ func TestValidationAndNotFound(t *testing.T) {
 			`{"message":"Could not find the company or the user does not have permissions to retrieve data","status":404,"data":null}`},
 		{"wrong company apps", "/applications?company=00000000-0000-4000-8000-000000000000", 404, ""},
 		{"unknown metric", mp + "disk-usage?" + tf, 404, ""},
-		{"unknown path", "/sites", 404, `{"message":"Not Found","status":404,"data":null}`},
+		{"unknown path", "/databases", 404, `{"message":"Not Found","status":404,"data":null}`},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
