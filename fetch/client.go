@@ -19,6 +19,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/kinsta-report/kinsta-report/report"
@@ -32,6 +33,8 @@ const (
 	defaultMaxRetries  = 4
 	defaultTimeout     = 30 * time.Second
 	defaultUserAgent   = "kinsta-report (+https://github.com/kinsta-report/kinsta-report)"
+
+	defaultBudget = 2 * time.Minute
 
 	backoffBase = 500 * time.Millisecond
 	backoffCap  = 30 * time.Second
@@ -64,6 +67,7 @@ type Client struct {
 	optErr      error
 	pace        *pacer
 	maxBody     int64
+	budget      time.Duration
 
 	mu    sync.Mutex
 	stats report.APIStats
@@ -117,8 +121,19 @@ func WithConcurrency(n int) Option { return func(c *Client) { c.concurrency = ma
 func WithRate(perMinute float64) Option { return func(c *Client) { c.rate = max(perMinute, 0) } }
 
 // WithMaxRetries sets how many times a request is retried after a 429, a
-// 5xx or a timeout (default 4; 0 disables retries).
+// 5xx, a timeout or a connection failure (default 4; 0 disables retries).
 func WithMaxRetries(n int) Option { return func(c *Client) { c.maxRetries = max(n, 0) } }
+
+// WithRetryBudget bounds the waits before the retries of one request, added
+// up (default 2 minutes): a request whose next retry would wait beyond it
+// fails with its last error. Waiting for the pacer does not count.
+func WithRetryBudget(d time.Duration) Option {
+	return func(c *Client) {
+		if d > 0 {
+			c.budget = d
+		}
+	}
+}
 
 // WithRequestTimeout bounds each try of a request (default 30s).
 func WithRequestTimeout(d time.Duration) Option {
@@ -198,6 +213,7 @@ func NewClient(apiKey string, opts ...Option) (*Client, error) {
 		userAgent:   defaultUserAgent,
 		concurrency: defaultConcurrency,
 		maxBody:     defaultMaxBody,
+		budget:      defaultBudget,
 	}
 	WithBaseURL(DefaultBaseURL)(c)
 	for _, o := range opts {
@@ -297,9 +313,12 @@ type answer struct {
 	body   []byte
 }
 
-// get sends GET apiPath?q with retries and returns the 2xx answer.
+// get sends GET apiPath?q with retries and returns the 2xx answer. Each
+// retry waits its own Retry-After, else the backoff; a 429 also goes to the
+// pacer, which decides whether it was isolated or part of a limit.
 func (c *Client) get(ctx context.Context, apiPath string, q url.Values) (answer, error) {
 	u := c.url(apiPath, q)
+	var waited time.Duration
 	for attempt := 0; ; attempt++ {
 		if attempt > 0 {
 			c.account(func(s *report.APIStats) { s.Retries++ })
@@ -315,32 +334,28 @@ func (c *Client) get(ctx context.Context, apiPath string, q url.Values) (answer,
 		if apiErr.RetryAfter > 0 {
 			d = apiErr.RetryAfter
 		}
-		limited := errors.Is(apiErr.Err, ErrRateLimited)
-		if limited {
-			// Everyone waits, and the rate goes down: no retry storm
-			// (even when this request gives up).
-			c.pace.penalize(c.now(), min(d, maxRetryAfter))
-		}
-		retryable := limited || errors.Is(apiErr.Err, ErrServer) || errors.Is(apiErr.Err, ErrTimeout)
+		retryable := errors.Is(apiErr.Err, ErrRateLimited) || errors.Is(apiErr.Err, ErrServer) ||
+			errors.Is(apiErr.Err, ErrTimeout) || apiErr.transient
 		if !retryable || attempt >= c.maxRetries || apiErr.RetryAfter > maxRetryAfter {
 			return answer{}, apiErr
+		}
+		if waited+d > c.budget {
+			return answer{}, fmt.Errorf("%w (retries would wait more than %s in all)", apiErr, c.budget)
 		}
 		if dl, ok := ctx.Deadline(); ok && time.Until(dl) < d {
 			return answer{}, apiErr // the context would end before the retry
 		}
 		c.log.DebugContext(ctx, "kinsta retry", "method", http.MethodGet, "path", apiPath, "status", apiErr.Status, "wait", d, "attempt", attempt+1)
-		if limited {
-			d = 0 // the pacer holds the retry until the pause ends
-		}
 		if err := c.wait(ctx, d); err != nil {
 			return answer{}, fmt.Errorf("%w (waiting to retry after %s)", err, apiErr.Error())
 		}
+		waited += d
 	}
 }
 
 // try sends one request. It returns the body of a 2xx answer, or an
-// *APIError for any other answer or a timeout, or err for what ends the
-// request for good (the context ended, a transport failure).
+// *APIError for any other answer, a timeout or a connection failure, or err
+// for what ends the request for good (the context ended).
 func (c *Client) try(ctx context.Context, u *url.URL, apiPath string, attempt int) (answer, *APIError, error) {
 	select {
 	case c.sem <- struct{}{}:
@@ -352,6 +367,7 @@ func (c *Client) try(ctx context.Context, u *url.URL, apiPath string, attempt in
 		release()
 		return answer{}, nil, err
 	}
+	started := c.now()
 	body, resp, apiErr, err := c.send(ctx, u, apiPath, attempt)
 	release()
 	if err != nil || apiErr != nil {
@@ -360,7 +376,7 @@ func (c *Client) try(ctx context.Context, u *url.URL, apiPath string, attempt in
 	now := c.now()
 	c.pace.observe(now, resp.Header)
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
-		c.pace.success()
+		c.pace.success(now)
 		if int64(len(body)) > c.maxBody {
 			return answer{}, &APIError{Method: http.MethodGet, Path: apiPath, Status: resp.StatusCode, Err: ErrBadResponse,
 				Message: fmt.Sprintf("body larger than %d bytes", c.maxBody)}, nil
@@ -372,6 +388,7 @@ func (c *Client) try(ctx context.Context, u *url.URL, apiPath string, attempt in
 	e.RetryAfter = retryAfter(resp.Header, now)
 	if e.Err == ErrRateLimited {
 		c.account(func(s *report.APIStats) { s.RateLimited++ })
+		c.pace.throttled(now, started)
 	}
 	if c.kinstaHost && (resp.StatusCode == http.StatusNotFound || resp.StatusCode == http.StatusGone) &&
 		(apiPath == "/applications" || strings.HasPrefix(apiPath, "/applications/")) {
@@ -448,7 +465,25 @@ func (c *Client) send(ctx context.Context, u *url.URL, apiPath string, attempt i
 		return nil, nil, &APIError{Method: http.MethodGet, Path: apiPath, Status: status, Err: ErrTimeout,
 			Message: "no answer within " + c.timeout.String()}, nil
 	}
-	return nil, nil, nil, &APIError{Method: http.MethodGet, Path: apiPath, Status: status, Err: ErrNetwork, Message: err.Error()}
+	return nil, nil, &APIError{Method: http.MethodGet, Path: apiPath, Status: status, Err: ErrNetwork, Message: err.Error(),
+		transient: transient(err)}, nil
+}
+
+// transient reports whether a transport failure is worth retrying on an
+// idempotent GET: the connection refused, reset, aborted or closed before
+// the answer, the host unreachable, or a DNS failure. Certificate errors,
+// refused redirects and the like are not.
+func transient(err error) bool {
+	var dns *net.DNSError
+	switch {
+	case errors.As(err, &dns),
+		errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, syscall.ECONNRESET),
+		errors.Is(err, syscall.ECONNABORTED), errors.Is(err, syscall.EPIPE),
+		errors.Is(err, syscall.ENETUNREACH), errors.Is(err, syscall.EHOSTUNREACH),
+		errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return true
+	}
+	return false
 }
 
 // retryAfter reads Retry-After (seconds or an HTTP date), else, when the

@@ -1,6 +1,7 @@
 package fetch
 
 import (
+	"math"
 	"net/http"
 	"testing"
 	"time"
@@ -36,53 +37,57 @@ func TestPacerNoRateNoWait(t *testing.T) {
 	}
 }
 
-func TestPacerPenalize(t *testing.T) {
+// Sporadic 429s (one in 15) never switch the cap on; clustered ones do,
+// at what got through in the last real second, never scaled up.
+func TestPacerTellsSporadicFromLimit(t *testing.T) {
 	t.Parallel()
 	p := newPacer(0, 4)
-	for range 100 { // 100 starts in the last minute drew a 429
-		p.reserve(t0)
+	now := t0
+	for i := range 600 {
+		now = now.Add(10 * time.Millisecond)
+		if i%15 == 14 {
+			p.throttled(now, now.Add(-50*time.Millisecond))
+		} else {
+			p.success(now)
+		}
+		if p.capOn {
+			t.Fatalf("answer %d: one 429 in 15 switched the cap on", i)
+		}
 	}
-	p.penalize(t0, 5*time.Second)
-	// 90% of 100 a minute: one start every 666ms.
-	if want := time.Minute * 10 / 900; p.interval != want {
-		t.Errorf("learned spacing %v, want %v", p.interval, want)
+	// 7 answers got through in the last second, then 429s cluster.
+	p = newPacer(0, 4)
+	now = t0
+	for range 7 {
+		now = now.Add(100 * time.Millisecond)
+		p.success(now)
 	}
-	// A second 429 from the same burst (during the pause) does not compound.
-	p.penalize(t0.Add(time.Second), 5*time.Second)
-	if want := time.Minute * 10 / 900; p.interval != want {
-		t.Errorf("spacing compounded to %v", p.interval)
+	for range 3 {
+		now = now.Add(10 * time.Millisecond)
+		p.throttled(now, now.Add(-50*time.Millisecond))
 	}
-	// Everyone waits for the pause.
-	if d := p.reserve(t0.Add(2 * time.Second)); d != 4*time.Second {
-		t.Errorf("wait during the pause %v, want the 4s left (pause from the later 429)", d)
+	if !p.capOn {
+		t.Fatal("3 of 10 answers 429: no cap")
 	}
-	// After the pause, another 429 slows down by a third.
-	before := p.interval
-	p.penalize(t0.Add(time.Minute), time.Second)
-	if p.interval != before*4/3 {
-		t.Errorf("spacing %v after a second burst, want %v", p.interval, before*4/3)
+	if got := p.capAt(now); got != 7 {
+		t.Errorf("cap %v a second, want the 7 received in the last second", got)
 	}
-	// Successes relax the spacing back to nothing.
-	for range 2000 {
-		p.success()
+	// 429s to tries that started before the cap went on are the same
+	// burst: no cut.
+	p.throttled(now.Add(2*time.Second), now.Add(-time.Millisecond))
+	if p.cuts != 0 {
+		t.Errorf("%d cuts for a 429 to a try started before the cap", p.cuts)
 	}
-	if p.interval != 0 {
-		t.Errorf("spacing %v after many successes, want 0", p.interval)
+	// A later burst cuts by capCut (of the lower of the cap and what got
+	// through: nothing got through in the last second, so the cap).
+	at := now.Add(2 * time.Second)
+	before := p.capAt(at)
+	p.throttled(at, at.Add(-50*time.Millisecond))
+	if p.cuts != 1 || math.Abs(p.capAt(at)-capCut*before) > 1e-9 {
+		t.Errorf("after a further burst: %d cuts, cap %v, want %v", p.cuts, p.capAt(at), capCut*before)
 	}
-}
-
-func TestPacerRelaxesToTheConfiguredRate(t *testing.T) {
-	t.Parallel()
-	p := newPacer(60, 1) // 1s
-	p.penalize(t0, 0)
-	if p.interval != time.Second*4/3 {
-		t.Fatalf("spacing %v", p.interval)
-	}
-	for range 5000 {
-		p.success()
-	}
-	if p.interval != time.Second {
-		t.Errorf("spacing %v, want back at the configured 1s", p.interval)
+	// Raised again: back at the rate of the cut within 4 s.
+	if got := p.capAt(at.Add(4 * time.Second)); got < before {
+		t.Errorf("cap %v 4s after the cut, want back at %v", got, before)
 	}
 }
 
