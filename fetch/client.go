@@ -1,9 +1,50 @@
 // Package fetch is the Kinsta API v2 client: the endpoints the report needs,
 // decoded tolerantly into the report model, with bounded concurrency, an
-// optional and adaptive request rate, and retries on 429, 5xx and timeouts.
+// optional and adaptive request rate, and retries on 429, 5xx, timeouts and
+// dropped connections.
 //
 // Kinsta retired its application endpoints (31 January 2026); the Sevalla
 // API (SevallaBaseURL) serves the same v2 contract. Point WithBaseURL at it.
+//
+// # Rate limits
+//
+// Kinsta documents no limit; Sevalla documents 400 reads a minute with
+// x-ratelimit-limit, -remaining and -reset. The client tells three cases
+// apart:
+//
+//   - An isolated 429 (fewer than 3 in the last 20 answers, or under a
+//     quarter of them) delays only its own retry, by its Retry-After (or
+//     the backoff: 0.5 s doubling to at most 30 s, half of it random).
+//     Nobody else waits and no rate is learned from it.
+//   - 429s that cluster (at least 3 and a quarter of the last 20 answers)
+//     switch on a rate cap equal to the 2xx answers received in the last
+//     real second; nothing is scaled from a shorter span to a longer one.
+//     Until its first cut the cap doubles each second. Each further burst
+//     (a 429 to a try started after the last cut, at least 1 s after it)
+//     cuts the cap to 0.7 times the lower of the cap and the 2xx received
+//     in the last second; the cap then climbs back to the rate of the cut
+//     in 3.9 s on a cubic curve (as TCP CUBIC) and probes above it, slowly
+//     at first (+0.5 % after 1 s more, +4 % after 2 s, +62 % after 5 s).
+//     Starts booked at the old spacing are booked again. A cap that reaches
+//     10 times the rate of its last cut (about 16 s without a 429) is
+//     dropped; so is one cut 4 times within 5 s (the 429s do not follow the
+//     rate), and then no cap goes on for 30 s.
+//   - x-ratelimit-remaining 0 holds every start until x-ratelimit-reset;
+//     fewer remaining than may be in flight spreads them over the time
+//     left, so a server that sends these headers (Sevalla) gets no 429.
+//
+// Measured on a simulated clock (pacer_sim_test.go: 402 requests, 4 in
+// flight, 50 ms each, token buckets without headers): from 60 to 3,000
+// requests a minute the run takes 0.98 to 1.00 times the bound (requests ÷
+// rate), and no request is lost; one request in 15 answered 429 with
+// Retry-After: 1 costs 1.25 times the no-fault time; after a 20-a-second
+// limit is lifted the rate is back within 10 % of the unthrottled one in
+// 7 s. The benchmarks in bench_test.go measure the same against the
+// simulated API in real time.
+//
+// WithRate adds a fixed cap of its own; a request waits its Retry-After
+// only up to 5 minutes and retries at most WithMaxRetries times (default
+// 4) within WithRetryBudget (default 2 minutes of retry waits).
 package fetch
 
 import (
@@ -376,7 +417,7 @@ func (c *Client) try(ctx context.Context, u *url.URL, apiPath string, attempt in
 	now := c.now()
 	c.pace.observe(now, resp.Header)
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
-		c.pace.success(now)
+		c.pace.success(now, started)
 		if int64(len(body)) > c.maxBody {
 			return answer{}, &APIError{Method: http.MethodGet, Path: apiPath, Status: resp.StatusCode, Err: ErrBadResponse,
 				Message: fmt.Sprintf("body larger than %d bytes", c.maxBody)}, nil
@@ -397,11 +438,12 @@ func (c *Client) try(ctx context.Context, u *url.URL, apiPath string, attempt in
 	return answer{}, e, nil
 }
 
-// paced waits for the pacer's slot; a pause that begins while we wait
-// (another request got a 429) is waited for too.
+// paced waits for the pacer's slot; when a pause begins or the rate cap
+// changes while we wait (another request got a 429), the slot is booked
+// again.
 func (c *Client) paced(ctx context.Context, apiPath string) error {
 	for range 100 {
-		d := c.pace.reserve(c.now())
+		d, gen := c.pace.reserve(c.now())
 		if d <= 0 {
 			return ctx.Err()
 		}
@@ -411,7 +453,7 @@ func (c *Client) paced(ctx context.Context, apiPath string) error {
 		if err := c.wait(ctx, d); err != nil {
 			return err
 		}
-		if !c.pace.paused(c.now()) {
+		if !c.pace.stale(c.now(), gen) {
 			return nil
 		}
 	}

@@ -23,14 +23,18 @@ const (
 	capGrow = 0.005
 	// cutGap: 429s within this of the last cut belong to the same burst.
 	cutGap = time.Second
+	// dropAt: a cap that has climbed to this many times the rate of its
+	// last cut (about 16 s without a 429) no longer binds and is dropped.
+	dropAt = 10
 	// minCap is the lowest cap: one start every 10 s.
 	minCap = 0.1
-	// quietDrop: a cap that has seen no 429 for this long and allows more
-	// than twice what the client actually sent lately is dropped.
-	quietDrop = 10 * time.Second
-	// holdOff: after a cap is dropped because it did not lower the share
-	// of 429s, no cap is switched on for this long.
-	holdOff = 30 * time.Second
+	// okSpan: how long 2xx answers are remembered, to measure the rate.
+	okSpan = 2 * time.Second
+	// helpCuts cuts within helpSpan mean the cap does not help; then no
+	// cap is switched on for holdOff.
+	helpCuts = 4
+	helpSpan = 5 * time.Second
+	holdOff  = 30 * time.Second
 )
 
 // pacer spaces request starts. It holds:
@@ -38,7 +42,8 @@ const (
 //   - a cap on the rate, off until 429s cluster, then set from the 2xx
 //     answers actually received in the last real second and adjusted
 //     AIMD-style (cut on each further burst, cubic raise otherwise), and
-//     dropped when it no longer binds or does not lower the 429s;
+//     dropped when it has climbed far above the last limit or when the
+//     429s keep coming however it is cut;
 //   - a pause that no request starts before (x-ratelimit-remaining 0 until
 //     x-ratelimit-reset), and the spreading of the rest of a rate window
 //     when fewer requests remain in it than may be in flight.
@@ -61,17 +66,18 @@ type pacer struct {
 	nRecent int                 // answers in recent (up to its size)
 	iRecent int                 // next slot
 	n429    int                 // 429s in recent
-	oks     []time.Time         // 2xx answers of the last quietDrop/2
+	oks     []time.Time         // 2xx answers of the last okSpan
 
 	capOn     bool
-	wmax      float64   // requests a second at the last cut
-	cutAt     time.Time // origin of the cubic curve
-	markAt    time.Time // when the cap was last switched on or cut
-	last429   time.Time // last 429 seen while the cap is on
-	shareOn   float64   // share of 429s in recent when the cap went on
-	sinceOn   int       // answers since the cap went on
-	holdUntil time.Time // no cap before this
-	cuts      int       // cuts since the cap went on (for tests)
+	starting  bool        // doubling each second until the first cut
+	wmax      float64     // requests a second at the last cut
+	cutAt     time.Time   // origin of the cubic curve
+	markAt    time.Time   // when the cap was last switched on or cut
+	onAt      time.Time   // when the cap went on
+	cutTimes  []time.Time // of the last cuts
+	gen       int         // bumped when the cap goes on or is cut
+	holdUntil time.Time   // no cap before this
+	cuts      int         // cuts since the cap went on (for tests)
 }
 
 func newPacer(perMinute float64, concurrency int) *pacer {
@@ -85,8 +91,13 @@ func newPacer(perMinute float64, concurrency int) *pacer {
 // capAt is the cap in requests a second at now (the pacer is locked): from
 // capCut*wmax at the cut, cubic back to wmax after k seconds, then above.
 func (p *pacer) capAt(now time.Time) float64 {
-	k := math.Cbrt((1 - capCut) / capGrow)
-	dt := now.Sub(p.cutAt).Seconds() - k
+	if p.starting {
+		// What got through in the last second bounds the limit from
+		// below (a second that began before the first request holds
+		// fewer): double each second until the next burst of 429s.
+		return max(p.wmax*math.Exp2(now.Sub(p.onAt).Seconds()), minCap)
+	}
+	dt := (now.Sub(p.cutAt) - capK()).Seconds()
 	return max(p.wmax*(1+capGrow*dt*dt*dt), minCap)
 }
 
@@ -101,8 +112,9 @@ func (p *pacer) okRate(now time.Time, span time.Duration) float64 {
 	return float64(n) / span.Seconds()
 }
 
-// reserve books the next start and returns how long to wait for it.
-func (p *pacer) reserve(now time.Time) time.Duration {
+// reserve books the next start and returns how long to wait for it, and
+// the generation of the cap it was booked under.
+func (p *pacer) reserve(now time.Time) (time.Duration, int) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	start := now
@@ -118,11 +130,8 @@ func (p *pacer) reserve(now time.Time) time.Duration {
 	}
 	if p.capOn {
 		c := p.capAt(start)
-		// Dropped when it no longer binds: quiet for a while and above
-		// twice what was actually received.
-		if start.Sub(p.last429) >= quietDrop && start.Sub(p.markAt) >= quietDrop &&
-			c > 2*p.okRate(now, quietDrop/2) {
-			p.capOn = false
+		if !p.starting && c > dropAt*p.wmax {
+			p.capOn = false // climbed far above the last limit: no longer binds
 		} else {
 			iv = max(iv, time.Duration(float64(time.Second)/c))
 		}
@@ -130,18 +139,21 @@ func (p *pacer) reserve(now time.Time) time.Duration {
 	if iv > 0 {
 		p.next = start.Add(iv)
 	}
-	return start.Sub(now)
+	return start.Sub(now), p.gen
 }
 
-func (p *pacer) paused(now time.Time) bool {
+// stale reports whether a start booked under generation gen must be booked
+// again at now: a pause began, or the cap went on or was cut, since (a
+// start booked at the old spacing would draw more 429s).
+func (p *pacer) stale(now time.Time, gen int) bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return p.pauseUntil.After(now)
+	return p.pauseUntil.After(now) || gen != p.gen
 }
 
-// record adds an answer to the window of recent answers (the pacer is
-// locked).
-func (p *pacer) record(now time.Time, throttled bool) {
+// record adds an answer to a try started at started to the window of
+// recent answers (the pacer is locked).
+func (p *pacer) record(now, started time.Time, throttled bool) {
 	if p.nRecent == len(p.recent) && p.recent[p.iRecent] {
 		p.n429--
 	}
@@ -152,13 +164,10 @@ func (p *pacer) record(now time.Time, throttled bool) {
 		p.n429++
 	} else {
 		cut := 0
-		for cut < len(p.oks) && now.Sub(p.oks[cut]) >= quietDrop/2 {
+		for cut < len(p.oks) && now.Sub(p.oks[cut]) >= okSpan {
 			cut++
 		}
 		p.oks = append(p.oks[cut:], now)
-	}
-	if p.capOn {
-		p.sinceOn++
 	}
 }
 
@@ -166,11 +175,11 @@ func (p *pacer) clustered() bool {
 	return p.n429 >= clusterMin && 4*p.n429 >= p.nRecent
 }
 
-// success records a 2xx answer.
-func (p *pacer) success(now time.Time) {
+// success records a 2xx answer to a try that started at started.
+func (p *pacer) success(now, started time.Time) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.record(now, false)
+	p.record(now, started, false)
 	p.checkHelps(now)
 }
 
@@ -180,7 +189,7 @@ func (p *pacer) success(now time.Time) {
 func (p *pacer) throttled(now, started time.Time) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	p.record(now, true)
+	p.record(now, started, true)
 	switch {
 	case !p.capOn:
 		if !p.clustered() || now.Before(p.holdUntil) {
@@ -189,44 +198,52 @@ func (p *pacer) throttled(now, started time.Time) {
 		// A limit: cap at what actually got through in the last real
 		// second (the cubic curve starts at wmax).
 		p.capOn = true
+		p.gen++
+		p.starting = true
 		p.wmax = max(p.okRate(now, time.Second), minCap)
-		p.cutAt = now.Add(-time.Duration(math.Cbrt((1-capCut)/capGrow) * float64(time.Second)))
+		p.cutAt = now.Add(-capK())
 		p.markAt = now
-		p.last429 = now
-		p.shareOn = float64(p.n429) / float64(p.nRecent)
-		p.sinceOn = 0
+		p.onAt = now
 		p.cuts = 0
+		p.cutTimes = p.cutTimes[:0]
 	case started.After(p.markAt) && now.Sub(p.markAt) >= cutGap:
 		// A further burst: cut from what got through, or from the
 		// cap when that is lower.
-		p.last429 = now
 		w := p.capAt(now)
 		if got := p.okRate(now, time.Second); got > 0 {
 			w = min(w, got)
 		}
 		p.wmax = max(w, minCap)
+		p.starting = false
 		p.cutAt = now
 		p.markAt = now
 		p.cuts++
+		p.gen++
+		p.cutTimes = append(p.cutTimes, now)
+		if n := len(p.cutTimes); n > helpCuts {
+			p.cutTimes = p.cutTimes[n-helpCuts:]
+		}
 	default:
-		p.last429 = now
 	}
 	p.checkHelps(now)
 }
 
-// checkHelps drops a cap that did not lower the share of 429s once the
-// window has been refilled under it (the pacer is locked).
+// checkHelps drops a cap that does not help: a limit is found within a
+// cut or two (each cut starts from what got through), and then the cap
+// climbs back for capK() before it can draw a 429 again. helpCuts cuts
+// within helpSpan mean the 429s come whatever the rate: the cap is
+// dropped and none goes on for holdOff (the pacer is locked).
 func (p *pacer) checkHelps(now time.Time) {
-	if !p.capOn || p.sinceOn < len(p.recent) {
+	if !p.capOn || len(p.cutTimes) < helpCuts || now.Sub(p.cutTimes[0]) > helpSpan {
 		return
 	}
-	share := float64(p.n429) / float64(p.nRecent)
-	if share >= 0.75*p.shareOn {
-		p.capOn = false
-		p.holdUntil = now.Add(holdOff)
-		return
-	}
-	p.sinceOn = math.MinInt // checked once per switch-on
+	p.capOn = false
+	p.holdUntil = now.Add(holdOff)
+}
+
+// capK is how long the cap takes to climb back to the rate of a cut.
+func capK() time.Duration {
+	return time.Duration(math.Cbrt((1-capCut)/capGrow) * float64(time.Second))
 }
 
 // observe honours x-ratelimit-remaining and x-ratelimit-reset: at 0 nobody
