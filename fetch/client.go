@@ -438,11 +438,12 @@ func (c *Client) try(ctx context.Context, u *url.URL, apiPath string, attempt in
 	return answer{}, e, nil
 }
 
-// paced waits for the pacer's slot; when a pause begins or the rate cap
-// changes while we wait (another request got a 429), the slot is booked
-// again.
+// paced waits for the pacer's slot. It looks again at least every
+// second: when a pause begins or the rate cap changes while it waits
+// (another request got a 429, or the rate window is used up), the slot is
+// booked again.
 func (c *Client) paced(ctx context.Context, apiPath string) error {
-	for range 100 {
+	for range 1000 {
 		d, gen := c.pace.reserve(c.now())
 		if d <= 0 {
 			return ctx.Err()
@@ -450,8 +451,15 @@ func (c *Client) paced(ctx context.Context, apiPath string) error {
 		if d >= time.Second {
 			c.log.DebugContext(ctx, "kinsta rate wait", "method", http.MethodGet, "path", apiPath, "wait", d)
 		}
-		if err := c.wait(ctx, d); err != nil {
-			return err
+		for d > 0 {
+			step := min(d, time.Second)
+			if err := c.wait(ctx, step); err != nil {
+				return err
+			}
+			d -= step
+			if c.pace.stale(c.now(), gen) {
+				break
+			}
 		}
 		if !c.pace.stale(c.now(), gen) {
 			return nil

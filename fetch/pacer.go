@@ -18,13 +18,14 @@ const (
 	// capCut is the multiplicative decrease of the cap on a further burst
 	// of 429s; capGrow shapes the cubic raise after it (as in CUBIC): the
 	// cap is back at the rate of the cut after cbrt((1-capCut)/capGrow)
-	// seconds (3.9 s), then probes above it, slowly at first.
+	// seconds (5.3 s), then probes above it, slowly at first.
 	capCut  = 0.7
-	capGrow = 0.005
-	// cutGap: 429s within this of the last cut belong to the same burst.
+	capGrow = 0.002
+	// cutGap: 429s within this of the last cut belong to the same burst
+	// (not while the cap is still doubling: that is a guess).
 	cutGap = time.Second
 	// dropAt: a cap that has climbed to this many times the rate of its
-	// last cut (about 16 s without a 429) no longer binds and is dropped.
+	// last cut (about 22 s without a 429) no longer binds and is dropped.
 	dropAt = 10
 	// minCap is the lowest cap: one start every 10 s.
 	minCap = 0.1
@@ -75,7 +76,7 @@ type pacer struct {
 	markAt    time.Time   // when the cap was last switched on or cut
 	onAt      time.Time   // when the cap went on
 	cutTimes  []time.Time // of the last cuts
-	gen       int         // bumped when the cap goes on or is cut
+	gen       int         // bumped when every booked start must be booked again
 	holdUntil time.Time   // no cap before this
 	cuts      int         // cuts since the cap went on (for tests)
 }
@@ -144,7 +145,8 @@ func (p *pacer) reserve(now time.Time) (time.Duration, int) {
 
 // stale reports whether a start booked under generation gen must be booked
 // again at now: a pause began, or the cap went on or was cut, since (a
-// start booked at the old spacing would draw more 429s).
+// start booked at the old spacing would draw more 429s, or wait for
+// nothing).
 func (p *pacer) stale(now time.Time, gen int) bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -199,6 +201,7 @@ func (p *pacer) throttled(now, started time.Time) {
 		// second (the cubic curve starts at wmax).
 		p.capOn = true
 		p.gen++
+		p.next = now
 		p.starting = true
 		p.wmax = max(p.okRate(now, time.Second), minCap)
 		p.cutAt = now.Add(-capK())
@@ -206,7 +209,7 @@ func (p *pacer) throttled(now, started time.Time) {
 		p.onAt = now
 		p.cuts = 0
 		p.cutTimes = p.cutTimes[:0]
-	case started.After(p.markAt) && now.Sub(p.markAt) >= cutGap:
+	case started.After(p.markAt) && (p.starting || now.Sub(p.markAt) >= cutGap):
 		// A further burst: cut from what got through, or from the
 		// cap when that is lower.
 		w := p.capAt(now)
@@ -219,6 +222,7 @@ func (p *pacer) throttled(now, started time.Time) {
 		p.markAt = now
 		p.cuts++
 		p.gen++
+		p.next = now
 		p.cutTimes = append(p.cutTimes, now)
 		if n := len(p.cutTimes); n > helpCuts {
 			p.cutTimes = p.cutTimes[n-helpCuts:]
@@ -264,7 +268,12 @@ func (p *pacer) observe(now time.Time, h http.Header) {
 	switch {
 	case rem == 0:
 		if until := now.Add(reset); until.After(p.pauseUntil) {
+			// Nobody starts before the reset; the window's spread ends
+			// with it, and every booked start is booked again.
 			p.pauseUntil = until
+			p.spreadEnd = now
+			p.next = until
+			p.gen++
 		}
 	case rem < p.edge:
 		p.spread = reset / time.Duration(rem+1)

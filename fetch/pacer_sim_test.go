@@ -145,17 +145,29 @@ func simulate(n, inFlight int, latency time.Duration, model simModel) simResult 
 	var try func(attempt int)
 	try = func(attempt int) {
 		acquire(func() {
+			// As Client.paced: book, wait in steps of at most a
+			// second, book again when the booking went stale.
 			var paced func(round int)
+			var waitFor func(round, gen int, left time.Duration)
+			waitFor = func(round, gen int, left time.Duration) {
+				step := min(left, time.Second)
+				at(now.Add(step), func() {
+					left -= step
+					if p.stale(now, gen) {
+						paced(round + 1)
+						return
+					}
+					if left > 0 {
+						waitFor(round, gen, left)
+						return
+					}
+					send(attempt, &res, p, model, latency, at, &now, release, try, &done)
+				})
+			}
 			paced = func(round int) {
 				d, gen := p.reserve(now)
-				if d > 0 && round < 100 {
-					at(now.Add(d), func() {
-						if p.stale(now, gen) {
-							paced(round + 1)
-							return
-						}
-						send(attempt, &res, p, model, latency, at, &now, release, try, &done)
-					})
+				if d > 0 && round < 1000 {
+					waitFor(round, gen, d)
 					return
 				}
 				send(attempt, &res, p, model, latency, at, &now, release, try, &done)

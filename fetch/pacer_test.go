@@ -87,9 +87,9 @@ func TestPacerTellsSporadicFromLimit(t *testing.T) {
 	if p.cuts != 1 || math.Abs(p.capAt(at)-capCut*before) > 1e-6 {
 		t.Errorf("after a further burst: %d cuts, cap %v, want %v", p.cuts, p.capAt(at), capCut*before)
 	}
-	// Raised again: back at the rate of the cut within 4 s.
-	if got := p.capAt(at.Add(4 * time.Second)); got < before {
-		t.Errorf("cap %v 4s after the cut, want back at %v", got, before)
+	// Raised again: back at the rate of the cut within 5.3 s.
+	if got := p.capAt(at.Add(5400 * time.Millisecond)); got < before {
+		t.Errorf("cap %v 5.4s after the cut, want back at %v", got, before)
 	}
 }
 
