@@ -25,7 +25,8 @@ import (
 )
 
 // The contract test runs Prism (@stoplight/prism-cli 5.14.2) in mock mode on
-// Kinsta's own OpenAPI spec and drives every client method against it.
+// Kinsta's own OpenAPI spec, then on Sevalla's v2 spec, and drives every
+// client method against each.
 // Prism rejects any request that breaks the spec (400 with the spec's own
 // error example, or 422), so every request must come back 2xx; the client
 // must decode each example answer or, where the example holds the literal
@@ -34,11 +35,17 @@ import (
 // Prism is found as $PRISM_BIN, then prism on PATH, then the repository's
 // .ci/tools (where .ci/run installs it); missing, it skips the test, or fails
 // it under KINSTA_REPORT_REQUIRE_PEERS=1. The spec is the repository's own
-// copy, testdata/openapi (see SOURCE.md there for where it comes from).
+// copy, testdata/openapi (see SOURCE.md there for where they come from).
 
-const specFile = "testdata/openapi/kinsta-api-1.87.0.swagger.json"
+// The specs: Kinsta's, and Sevalla's v2 (the host that serves the
+// application endpoints since Kinsta retired them), which declares the same
+// operations.
+var specFiles = []string{
+	"testdata/openapi/kinsta-api-1.87.0.swagger.json",
+	"testdata/openapi/sevalla-api-1.80.0.openapi.json",
+}
 
-func findSpec(t *testing.T) string {
+func findSpec(t *testing.T, specFile string) string {
 	t.Helper()
 	p, err := filepath.Abs(specFile)
 	if err != nil {
@@ -176,8 +183,14 @@ func tail(s string, n int) string {
 }
 
 func TestContractPrism(t *testing.T) {
+	for _, f := range specFiles {
+		t.Run(filepath.Base(f), func(t *testing.T) { contractPrism(t, f) })
+	}
+}
+
+func contractPrism(t *testing.T, specFile string) {
 	bin := peer.Require(t, "prism")
-	spec := findSpec(t)
+	spec := findSpec(t, specFile)
 	if bin == "" || spec == "" {
 		return
 	}
