@@ -143,6 +143,14 @@ func (p *pacer) reserve(now time.Time) (time.Duration, int) {
 	return start.Sub(now), p.gen
 }
 
+// rebook makes every booked start stale; the next start may go one
+// configured spacing (WithRate) from now, as every start booked before now
+// has begun and every later one is booked again (the pacer is locked).
+func (p *pacer) rebook(now time.Time) {
+	p.gen++
+	p.next = now.Add(p.base)
+}
+
 // stale reports whether a start booked under generation gen must be booked
 // again at now: a pause began, or the cap went on or was cut, since (a
 // start booked at the old spacing would draw more 429s, or wait for
@@ -200,8 +208,7 @@ func (p *pacer) throttled(now, started time.Time) {
 		// A limit: cap at what actually got through in the last real
 		// second (the cubic curve starts at wmax).
 		p.capOn = true
-		p.gen++
-		p.next = now
+		p.rebook(now)
 		p.starting = true
 		p.wmax = max(p.okRate(now, time.Second), minCap)
 		p.cutAt = now.Add(-capK())
@@ -221,8 +228,7 @@ func (p *pacer) throttled(now, started time.Time) {
 		p.cutAt = now
 		p.markAt = now
 		p.cuts++
-		p.gen++
-		p.next = now
+		p.rebook(now)
 		p.cutTimes = append(p.cutTimes, now)
 		if n := len(p.cutTimes); n > helpCuts {
 			p.cutTimes = p.cutTimes[n-helpCuts:]

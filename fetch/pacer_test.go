@@ -132,3 +132,24 @@ func TestPacerObservesRateLimitHeaders(t *testing.T) {
 		t.Errorf("after the reset: wait %v", d)
 	}
 }
+
+// A cut re-books every start but keeps the configured spacing (WithRate).
+func TestPacerRebookKeepsTheConfiguredRate(t *testing.T) {
+	t.Parallel()
+	p := newPacer(600, 4) // 100ms
+	_, gen := p.reserve(t0)
+	for range 3 {
+		p.reserve(t0)
+	}
+	// 429s cluster: the cap goes on and the bookings are stale.
+	now := t0.Add(10 * time.Millisecond)
+	for range 3 {
+		p.throttled(now, t0)
+	}
+	if !p.capOn || !p.stale(now, gen) {
+		t.Fatalf("cap on %v, booking stale %v", p.capOn, p.stale(now, gen))
+	}
+	if d, _ := p.reserve(now); d < 100*time.Millisecond {
+		t.Errorf("first start after the re-booking in %v, want at least the configured 100ms", d)
+	}
+}
