@@ -281,6 +281,9 @@ func (p *pacer) observe(now time.Time, h http.Header) {
 			p.next = until
 			p.gen++
 		}
+	case p.pauseUntil.After(now):
+		// An answer counted before the window ran out, arriving after
+		// the one that said so: the pause already covers it.
 	case rem < p.edge:
 		p.spread = reset / time.Duration(rem+1)
 		p.spreadEnd = now.Add(reset)

@@ -153,3 +153,20 @@ func TestPacerRebookKeepsTheConfiguredRate(t *testing.T) {
 		t.Errorf("first start after the re-booking in %v, want at least the configured 100ms", d)
 	}
 }
+
+// An answer that says a few requests remain, arriving after the one that
+// said none remain, neither shortens nor lengthens the pause.
+func TestPacerLateHeadersAfterPause(t *testing.T) {
+	t.Parallel()
+	h := func(rem, reset string) http.Header {
+		return http.Header{"X-Ratelimit-Remaining": {rem}, "X-Ratelimit-Reset": {reset}}
+	}
+	p := newPacer(0, 4)
+	p.observe(t0, h("0", "50"))
+	p.observe(t0.Add(time.Millisecond), h("2", "50"))
+	for i := range 3 {
+		if d, _ := p.reserve(t0.Add(time.Millisecond)); d != 50*time.Second-time.Millisecond {
+			t.Errorf("start %d after the pause: wait %v, want the pause's end", i, d)
+		}
+	}
+}
