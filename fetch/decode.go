@@ -316,8 +316,9 @@ func decodeSeries(body []byte, key string) ([]report.Point, error) {
 	return nil, fmt.Errorf("fetch: unknown series %q", key)
 }
 
-// decodeBuildTime sums build_time[].data[] of every resource type per
-// timestamp, sorted by time.
+// decodeBuildTime follows the contract's rule within each resource type (a
+// repeated timestamp keeps the last value) and then sums the resource types
+// per timestamp, sorted by time.
 func decodeBuildTime(body []byte) ([]report.Point, error) {
 	w, err := decodeAppMetrics(body)
 	if err != nil {
@@ -329,8 +330,12 @@ func decodeBuildTime(body []byte) ([]report.Point, error) {
 		if err != nil {
 			return nil, err
 		}
+		last := make(map[int64]float64, len(ps))
 		for _, p := range ps {
-			sum[p.Time.UnixMilli()] += p.Value
+			last[p.Time.UnixMilli()] = p.Value
+		}
+		for ms, v := range last {
+			sum[ms] += v
 		}
 	}
 	out := make([]report.Point, 0, len(sum))

@@ -77,8 +77,11 @@ const pageSize = 100
 // maxPages stops a server that ignores offset from keeping us forever.
 const maxPages = 1000
 
-// Applications lists the company's applications, page by page (100 a page)
-// until a short page; Kinsta gives no total.
+// Applications lists the company's applications, asking 100 a page and
+// advancing offset by what each page held, until a page comes back empty:
+// Kinsta gives no total and the largest limit it honours is undocumented,
+// so a short page is not the last (one extra request per listing). A page
+// that brings nothing new means the server ignores offset: an error.
 // GET /applications?company={id}&limit=&offset=
 func (c *Client) Applications(ctx context.Context, companyID string) ([]Application, error) {
 	if companyID == "" {
@@ -87,11 +90,12 @@ func (c *Client) Applications(ctx context.Context, companyID string) ([]Applicat
 	const p = "/applications"
 	var all []Application
 	seen := map[string]bool{}
-	for page := 0; page < maxPages; page++ {
+	offset := 0
+	for range maxPages {
 		q := url.Values{
 			"company": {companyID},
 			"limit":   {strconv.Itoa(pageSize)},
-			"offset":  {strconv.Itoa(page * pageSize)},
+			"offset":  {strconv.Itoa(offset)},
 		}
 		ans, err := c.get(ctx, p, q)
 		if err != nil {
@@ -101,20 +105,23 @@ func (c *Client) Applications(ctx context.Context, companyID string) ([]Applicat
 		if err != nil {
 			return nil, err
 		}
+		if len(items) == 0 {
+			return all, nil
+		}
+		fresh := 0
 		for _, a := range items {
 			if seen[a.ID] {
-				if len(items) >= pageSize {
-					return nil, &APIError{Method: "GET", Path: p, Status: 200, Err: ErrBadResponse,
-						Message: fmt.Sprintf("page at offset %d repeats application %q: the server ignores offset", page*pageSize, a.ID)}
-				}
 				continue
 			}
 			seen[a.ID] = true
 			all = append(all, a)
+			fresh++
 		}
-		if len(items) < pageSize {
-			return all, nil
+		if fresh == 0 {
+			return nil, &APIError{Method: "GET", Path: p, Status: ans.status, Err: ErrBadResponse,
+				Message: fmt.Sprintf("page at offset %d repeats application %q: the server ignores offset", offset, items[0].ID)}
 		}
+		offset += len(items)
 	}
 	return nil, &APIError{Method: "GET", Path: p, Status: 200, Err: ErrBadResponse, Message: fmt.Sprintf("more than %d pages", maxPages)}
 }

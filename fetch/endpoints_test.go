@@ -139,6 +139,15 @@ func TestEndpoints(t *testing.T) {
 			want: []report.Point{{Time: tm1, Value: 3}, {Time: tm2, Value: 130}},
 		},
 		{
+			name:  "build time keeps the last value of a repeated timestamp, then sums resource types",
+			path:  "/applications/" + appID + "/metrics/build-time",
+			query: metricQuery,
+			body: seriesBody("build_time", `[{"resource_type":"standard","data":[{"time":"`+ms1+`","value":50},{"time":"`+ms2+`","value":9},{"time":"`+ms1+`","value":7}]},`+
+				`{"resource_type":"large","data":[{"time":"`+ms1+`","value":1},{"time":"`+ms1+`","value":2}]}]`),
+			call: func(c *Client) (any, error) { return c.BuildTime(ctx, appID, testRange) },
+			want: []report.Point{{Time: tm1, Value: 9}, {Time: tm2, Value: 9}},
+		},
+		{
 			name:  "run time",
 			path:  "/applications/" + appID + "/metrics/run-time",
 			query: metricQuery,
@@ -236,10 +245,12 @@ func TestEndpoints(t *testing.T) {
 	}
 }
 
-// appsServer serves n applications in pages, recording the offsets asked.
+// appsServer serves n applications in pages of at most limit (and at most
+// pageCap when set), recording the offsets asked.
 type appsServer struct {
 	t       *testing.T
 	n       int
+	pageCap int
 	mu      sync.Mutex
 	offsets []int
 }
@@ -254,6 +265,9 @@ func (s *appsServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	s.offsets = append(s.offsets, offset)
 	s.mu.Unlock()
+	if s.pageCap > 0 {
+		limit = min(limit, s.pageCap)
+	}
 	var items []string
 	for i := offset; i < min(offset+limit, s.n); i++ {
 		items = append(items, fmt.Sprintf(`{"id":"app-%03d","name":"n%d","display_name":"App %d","status":"deploymentSuccess"}`, i, i, i))
@@ -264,18 +278,22 @@ func (s *appsServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func TestApplicationsPagination(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
-		n           int
+		n, pageCap  int
 		wantOffsets []int
 	}{
 		{n: 0, wantOffsets: []int{0}},
-		{n: 3, wantOffsets: []int{0}},
+		{n: 3, wantOffsets: []int{0, 3}},
 		{n: 100, wantOffsets: []int{0, 100}},
-		{n: 250, wantOffsets: []int{0, 100, 200}},
+		{n: 250, wantOffsets: []int{0, 100, 200, 250}},
+		// A server that caps limit at 10 (the spec's default) without
+		// saying so: a short page is not the last.
+		{n: 40, pageCap: 10, wantOffsets: []int{0, 10, 20, 30, 40}},
+		{n: 25, pageCap: 7, wantOffsets: []int{0, 7, 14, 21, 25}},
 	}
 	for _, tc := range tests {
-		t.Run(strconv.Itoa(tc.n), func(t *testing.T) {
+		t.Run(fmt.Sprintf("%d apps, cap %d", tc.n, tc.pageCap), func(t *testing.T) {
 			t.Parallel()
-			as := &appsServer{t: t, n: tc.n}
+			as := &appsServer{t: t, n: tc.n, pageCap: tc.pageCap}
 			c, _ := newTestClient(t, mount(t, as))
 			apps, err := c.Applications(t.Context(), "c-1")
 			if err != nil {

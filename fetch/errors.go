@@ -59,6 +59,8 @@ type APIError struct {
 	// Moved is set when the error is a 404/410 of the application
 	// endpoints on Kinsta's host (see ErrMoved).
 	Moved bool
+
+	transient bool // a connection failure worth retrying
 }
 
 // Error reads like "kinsta: 500 Internal Server Error: <message> (GET /path)".
@@ -131,6 +133,7 @@ func (e *DecodeError) Error() string {
 // Unwrap makes every decoding error an ErrBadResponse.
 func (e *DecodeError) Unwrap() error { return ErrBadResponse }
 
-// ErrNetwork: no answer arrived (connection refused or reset, DNS). It is
-// not retried.
+// ErrNetwork: no answer arrived (connection refused or reset, DNS). A
+// refused, reset or dropped connection and a DNS failure are retried like a
+// 5xx (WithMaxRetries, WithRetryBudget); a certificate error is not.
 var ErrNetwork = errors.New("network error")

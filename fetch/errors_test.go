@@ -4,13 +4,18 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
+	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -262,9 +267,9 @@ func TestRetryAfter(t *testing.T) {
 	})
 }
 
-// After a 429 every request waits for the pause, not only the one that got
-// it, and the spacing grows: no retry storm.
-func TestRateLimitedSlowsEveryone(t *testing.T) {
+// An isolated 429 delays only its own retry (its Retry-After); the
+// requests after it are not spaced and no rate cap goes on.
+func TestIsolated429DelaysOnlyItsRetry(t *testing.T) {
 	t.Parallel()
 	var mu sync.Mutex
 	served := 0
@@ -284,18 +289,22 @@ func TestRateLimitedSlowsEveryone(t *testing.T) {
 	if _, err := c.Bandwidth(ctx, appID, testRange); err != nil {
 		t.Fatal(err)
 	}
-	// The pacer has learned a spacing: the next requests are spaced.
-	before := len(clk.Sleeps())
+	if got := clk.Sleeps(); !equalDurations(got, []time.Duration{5 * time.Second}) {
+		t.Errorf("sleeps %v, want the one Retry-After of 5s", got)
+	}
 	for range 3 {
 		if _, err := c.Bandwidth(ctx, appID, testRange); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if after := clk.Sleeps()[before:]; len(after) < 2 {
-		t.Errorf("no spacing after a 429: sleeps %v", clk.Sleeps())
+	if got := clk.Sleeps(); len(got) != 1 {
+		t.Errorf("the requests after an isolated 429 waited: sleeps %v", got)
 	}
-	if c.pace.interval <= 0 {
-		t.Error("the spacing did not grow after a 429")
+	if c.pace.capOn {
+		t.Error("one 429 switched the rate cap on")
+	}
+	if st := c.Stats(); st.RateLimited != 1 || st.Retries != 1 || st.Requests != 5 {
+		t.Errorf("stats %+v", st)
 	}
 }
 
@@ -363,21 +372,70 @@ func TestTimeoutIsRetried(t *testing.T) {
 	}
 }
 
-func TestNetworkErrorNotRetried(t *testing.T) {
+// A refused connection is retried with the backoff until the retries run
+// out; the error says what failed, without the URL or the key.
+func TestConnectionRefusedRetried(t *testing.T) {
 	t.Parallel()
 	srv := httptest.NewServer(http.NotFoundHandler())
 	base := srv.URL + "/v2"
 	srv.Close() // nothing listens there now
-	c, err := NewClient(testKey, WithBaseURL(base), WithSleep(newFakeClock().Sleep))
+	clk := newFakeClock()
+	c, err := NewClient(testKey, WithBaseURL(base), WithSleep(clk.Sleep), WithClock(clk.Now),
+		WithJitter(func() float64 { return 0.5 }), WithMaxRetries(3))
 	if err != nil {
 		t.Fatal(err)
 	}
 	_, err = c.Validate(t.Context())
-	if !errors.Is(err, ErrNetwork) || strings.Contains(err.Error(), "http://") {
-		t.Errorf("err = %v, want ErrNetwork without the URL", err)
+	if !errors.Is(err, ErrNetwork) || strings.Contains(err.Error(), "http://") || strings.Contains(err.Error(), testKey) ||
+		!strings.Contains(err.Error(), "connection refused") || !strings.Contains(err.Error(), "/validate") {
+		t.Errorf("err = %v, want ErrNetwork naming the refusal and the path, without the URL", err)
 	}
-	if st := c.Stats(); st.Retries != 0 || st.Requests != 1 {
-		t.Errorf("stats %+v", st)
+	if st := c.Stats(); st.Retries != 3 || st.Requests != 4 {
+		t.Errorf("stats %+v, want 3 retries", st)
+	}
+	// Equal jitter at 0.5: 375ms, 750ms, 1.5s.
+	if got, want := clk.Sleeps(), []time.Duration{375 * time.Millisecond, 750 * time.Millisecond, 1500 * time.Millisecond}; !equalDurations(got, want) {
+		t.Errorf("backoff %v, want %v", got, want)
+	}
+}
+
+// The retry budget stops a request whose retries would wait too long in
+// all.
+func TestRetryBudget(t *testing.T) {
+	t.Parallel()
+	seq := &sequence{hs: []http.HandlerFunc{respond(503, `{"message":"down"}`)}}
+	c, clk := newTestClient(t, mount(t, seq), WithMaxRetries(20), WithRetryBudget(10*time.Second))
+	_, err := c.Validate(t.Context())
+	if !errors.Is(err, ErrServer) || !strings.Contains(err.Error(), "more than 10s in all") {
+		t.Fatalf("err = %v, want ErrServer beyond the budget", err)
+	}
+	var total time.Duration
+	for _, d := range clk.Sleeps() {
+		total += d
+	}
+	if total > 10*time.Second || seq.count() < 3 {
+		t.Errorf("waited %v over %d requests", total, seq.count())
+	}
+}
+
+// Only failures a retry can cure are retried.
+func TestTransient(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		err  error
+		want bool
+	}{
+		{&net.OpError{Op: "dial", Net: "tcp", Err: os.NewSyscallError("connect", syscall.ECONNREFUSED)}, true},
+		{&net.OpError{Op: "read", Net: "tcp", Err: os.NewSyscallError("read", syscall.ECONNRESET)}, true},
+		{&net.DNSError{Err: "server misbehaving", Name: "api.sevalla.com", IsTemporary: true}, true},
+		{fmt.Errorf("read: %w", io.EOF), true},
+		{io.ErrUnexpectedEOF, true},
+		{errors.New("tls: failed to verify certificate: x509: certificate signed by unknown authority"), false},
+		{errors.New("kinsta: refusing a redirect to https://elsewhere/"), false},
+	} {
+		if got := transient(tc.err); got != tc.want {
+			t.Errorf("transient(%v) = %v, want %v", tc.err, got, tc.want)
+		}
 	}
 }
 

@@ -47,5 +47,5 @@ func ExampleClient_Metric() {
 	fmt.Println(c.Stats().Requests, "requests")
 	// Output:
 	// true bandwidth bytes 7 2026-11-16 00:00:00 +0000 UTC
-	// 3 requests
+	// 4 requests
 }

@@ -277,3 +277,105 @@ func TestSimulatedRateLimit(t *testing.T) {
 }
 
 var _ http.Handler = (*kinstatest.Server)(nil)
+
+// A server that caps limit at 10 without saying so still yields all 40
+// apps, one request per page plus the empty one.
+func TestSimulatedPageCap(t *testing.T) {
+	t.Parallel()
+	c, sim, _ := simClient(t, kinstatest.Options{Apps: kinstatest.ManyApps(40), PageCap: 10})
+	apps, err := c.Applications(t.Context(), sim.CompanyID())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(apps) != 40 {
+		t.Fatalf("%d apps, want 40", len(apps))
+	}
+	for i, a := range sim.Apps() {
+		if apps[i].ID != a.ID {
+			t.Fatalf("apps[%d] = %s, want %s", i, apps[i].ID, a.ID)
+		}
+	}
+	if sim.Requests() != 5 {
+		t.Errorf("%d requests, want 5 (4 pages and the empty one)", sim.Requests())
+	}
+}
+
+// A connection dropped twice, then answered, yields the data: over
+// loopback (the server closes the connection) and in-process (a reset).
+func TestSimulatedDroppedConnections(t *testing.T) {
+	t.Parallel()
+	app := kinstatest.DefaultApps()[0]
+	want := app.Bucket(string(report.Bandwidth), simRange.Start, time.Hour)
+	check := func(t *testing.T, c *Client, sim *kinstatest.Server) {
+		t.Helper()
+		pts, err := c.Bandwidth(t.Context(), app.ID, simRange)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(pts) != 48 || pts[0].Value != want {
+			t.Fatalf("%d points, first %v, want 48 from %v", len(pts), pts, want)
+		}
+		if sim.Requests() != 3 {
+			t.Errorf("the server saw %d requests, want 3", sim.Requests())
+		}
+	}
+	t.Run("loopback", func(t *testing.T) {
+		t.Parallel()
+		clk := newFakeClock()
+		sim := kinstatest.New(kinstatest.Options{APIKey: testKey, DropConnections: 2, Now: clk.Now})
+		srv := httptest.NewServer(sim)
+		t.Cleanup(srv.Close)
+		c := clientOf(t, srv, clk)
+		check(t, c, sim)
+		if st := c.Stats(); st.Retries < 1 {
+			// Go's transport may replay a GET once on a reused
+			// connection; the client retries the rest.
+			t.Errorf("stats %+v, want a retry", st)
+		}
+	})
+	t.Run("in-process", func(t *testing.T) {
+		t.Parallel()
+		clk := newFakeClock()
+		sim := kinstatest.New(kinstatest.Options{APIKey: testKey, DropConnections: 2, Now: clk.Now})
+		c, err := NewClient(testKey, WithHTTPClient(sim.Client()), WithBaseURL("http://kinsta.demo/v2"),
+			WithSleep(clk.Sleep), WithClock(clk.Now), WithJitter(func() float64 { return 0.5 }))
+		if err != nil {
+			t.Fatal(err)
+		}
+		check(t, c, sim)
+		if st := c.Stats(); st.Retries != 2 || st.Requests != 3 {
+			t.Errorf("stats %+v, want 2 retries", st)
+		}
+		if got := clk.Sleeps(); !equalDurations(got, []time.Duration{375 * time.Millisecond, 750 * time.Millisecond}) {
+			t.Errorf("backoff %v", got)
+		}
+	})
+}
+
+// With every timestamp repeated (a stale value first), build-time keeps the
+// last value per resource type and sums the types; the other series keep
+// the last value once normalized, as the report does.
+func TestSimulatedRepeatedTimestamps(t *testing.T) {
+	t.Parallel()
+	c, sim, _ := simClient(t, kinstatest.Options{RepeatTimestamps: true})
+	for _, app := range sim.Apps() {
+		for _, key := range []report.MetricKey{report.BuildTime, report.Bandwidth, report.HTTPRequests, report.ResponseTimeP95} {
+			m, err := c.Metric(t.Context(), app.ID, key, simRange, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			pts := m.Points
+			if key != report.BuildTime {
+				pts = report.Normalize(pts)
+			}
+			if len(pts) != 48 {
+				t.Fatalf("%s %s: %d points, want 48", app.Name, key, len(pts))
+			}
+			for i, p := range pts {
+				if w := app.Bucket(string(key), p.Time, time.Hour); p.Value != w {
+					t.Fatalf("%s %s[%d] = %v, want the last value %v", app.Name, key, i, p.Value, w)
+				}
+			}
+		}
+	}
+}

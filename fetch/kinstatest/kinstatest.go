@@ -35,7 +35,8 @@
 // add up to the timeframe. Slowest requests are deterministic per app and
 // timeframe.
 //
-// Fault order: latency, rate limit (429), FailFirst (503),
+// Fault order: latency, DropConnections, RateLimitPerMinute and
+// TokenBucket (429), Sporadic429Every (429), FailFirst (503),
 // ServerErrorEvery (500), method (405), auth (401), MovedApplications
 // (404), routing and validation (404/400), FailMetric (500), Malformed.
 package kinstatest
@@ -89,9 +90,65 @@ type Options struct {
 	Users []User
 	// FailUsers makes /company/{id}/users always answer 500.
 	FailUsers bool
-	// Now is the clock of the rate limiter (default time.Now). It is the
-	// only use of a clock: the data never depends on it.
+	// Now is the clock of the rate limits and of Retention (default
+	// time.Now). The data itself never depends on it.
 	Now func() time.Time
+
+	// TokenBucket, when set, limits requests with a token bucket: it
+	// starts full (Burst tokens), refills PerMinute tokens a minute, and a
+	// request finding less than one token answers 429 with Retry-After
+	// (whole seconds until the next token, at least 1). Headers adds
+	// x-ratelimit-* to every answer (see TokenBucket).
+	TokenBucket *TokenBucket
+	// Sporadic429Every makes every Nth request (counting every request)
+	// answer 429 with Retry-After, whatever the rate (0 = never): what
+	// burst throttling looks like from outside.
+	Sporadic429Every int
+	// Sporadic429RetryAfter is the Retry-After of those 429s (default 1s;
+	// sent in whole seconds, at least 1).
+	Sporadic429RetryAfter time.Duration
+	// PageCap caps the items of a GET /applications page whatever limit
+	// asks (0 = as asked), as a server with an undocumented maximum does.
+	PageCap int
+	// RepeatTimestamps sends every point of every series twice, first a
+	// stale value (the true one + 1) and then the true one: the contract
+	// keeps the last value of a repeated timestamp. build-time also gets a
+	// second resource type ("performance") whose values are all 0 (stale
+	// 1), so summing resource types is exercised too.
+	RepeatTimestamps bool
+	// DropConnections makes the first N requests get no answer: the
+	// connection is closed (hijacked and closed on a real server; the
+	// in-process Transport returns a connection-reset error).
+	DropConnections int
+	// OutsideWindow adds, to every bucketed series, the bucket just before
+	// the first one asked for and the bucket at or after timeframe_end
+	// (values from Bucket, as if the server rounded the window outwards).
+	OutsideWindow bool
+	// RetentionDays, when > 0, serves no data older than that many days
+	// before Now, as Kinsta's 30-day analytics retention: the answer is
+	// still 200 with the same shape, but buckets that start before the
+	// cut-off are left out (an empty series when all are), run-time rows
+	// are clipped to the cut-off and slowest-requests covers only the
+	// retained part (none when nothing is). Kinsta documents "Analytics
+	// data is retained for 30 days" and no error for older timeframes; a
+	// timeframe beyond retention is taken to come back empty or partial,
+	// not as a 400. DefaultRetentionDays is the usual value.
+	RetentionDays int
+}
+
+// DefaultRetentionDays is Kinsta's analytics retention.
+const DefaultRetentionDays = 30
+
+// TokenBucket is a token-bucket rate limit (Options.TokenBucket).
+type TokenBucket struct {
+	// PerMinute is the refill rate, tokens a minute (> 0).
+	PerMinute float64
+	// Burst is the bucket's size (default 1).
+	Burst int
+	// Headers sends, on every answer, x-ratelimit-limit (PerMinute,
+	// rounded), x-ratelimit-remaining (whole tokens left) and
+	// x-ratelimit-reset (whole seconds until the bucket is full again).
+	Headers bool
 }
 
 // FailMetric names an app (id or name) and a metric path segment
@@ -108,6 +165,8 @@ type Server struct {
 	mu          sync.Mutex
 	windowStart time.Time
 	windowCount int
+	tokens      float64
+	tokensAt    time.Time
 }
 
 // New returns a simulated API with the options' defaults filled in.
@@ -123,6 +182,14 @@ func New(o Options) *Server {
 	}
 	if o.Now == nil {
 		o.Now = time.Now
+	}
+	if o.Sporadic429RetryAfter <= 0 {
+		o.Sporadic429RetryAfter = time.Second
+	}
+	if tb := o.TokenBucket; tb != nil {
+		c := *tb
+		c.Burst = max(c.Burst, 1)
+		o.TokenBucket = &c
 	}
 	return &Server{o: o}
 }
@@ -174,11 +241,21 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	if n <= s.o.DropConnections {
+		drop(w)
+		return
+	}
 	if s.o.RateLimitPerMinute > 0 && !s.allow(w) {
-		writeJSON(w, http.StatusTooManyRequests, struct {
-			Status  int    `json:"status"`
-			Message string `json:"message"`
-		}{http.StatusTooManyRequests, msgTooMany})
+		writeTooMany(w)
+		return
+	}
+	if s.o.TokenBucket != nil && !s.take(w) {
+		writeTooMany(w)
+		return
+	}
+	if s.o.Sporadic429Every > 0 && n%s.o.Sporadic429Every == 0 {
+		w.Header().Set("Retry-After", strconv.FormatInt(ceilSeconds(s.o.Sporadic429RetryAfter), 10))
+		writeTooMany(w)
 		return
 	}
 	if n <= s.o.FailFirst {
@@ -229,6 +306,71 @@ func (s *Server) allow(w http.ResponseWriter) bool {
 		return false
 	}
 	return true
+}
+
+// take takes a token from the bucket, sets the x-ratelimit-* headers when
+// asked and reports whether there was one; without, it sets Retry-After.
+func (s *Server) take(w http.ResponseWriter) bool {
+	tb := s.o.TokenBucket
+	now := s.o.Now()
+	perSec := tb.PerMinute / 60
+	s.mu.Lock()
+	if s.tokensAt.IsZero() {
+		s.tokens = float64(tb.Burst)
+	} else if dt := now.Sub(s.tokensAt).Seconds(); dt > 0 {
+		s.tokens = math.Min(float64(tb.Burst), s.tokens+dt*perSec)
+	}
+	s.tokensAt = now
+	ok := s.tokens >= 1
+	if ok {
+		s.tokens--
+	}
+	tokens := s.tokens
+	s.mu.Unlock()
+
+	h := w.Header()
+	if tb.Headers {
+		full := (float64(tb.Burst) - tokens) / perSec
+		h.Set("x-ratelimit-limit", strconv.Itoa(int(math.Round(tb.PerMinute))))
+		h.Set("x-ratelimit-remaining", strconv.Itoa(int(tokens)))
+		h.Set("x-ratelimit-reset", strconv.FormatInt(int64(math.Ceil(full)), 10))
+	}
+	if !ok {
+		next := time.Duration((1 - tokens) / perSec * float64(time.Second))
+		h.Set("Retry-After", strconv.FormatInt(ceilSeconds(next), 10))
+	}
+	return ok
+}
+
+// ceilSeconds is d in whole seconds, rounded up, at least 1.
+func ceilSeconds(d time.Duration) int64 {
+	return max(int64(math.Ceil(d.Seconds())), 1)
+}
+
+func writeTooMany(w http.ResponseWriter) {
+	writeJSON(w, http.StatusTooManyRequests, struct {
+		Status  int    `json:"status"`
+		Message string `json:"message"`
+	}{http.StatusTooManyRequests, msgTooMany})
+}
+
+// dropper is the in-process transport's writer: it fails the request as a
+// reset connection.
+type dropper interface{ drop() }
+
+// drop closes the connection without an answer.
+func drop(w http.ResponseWriter) {
+	if d, ok := w.(dropper); ok {
+		d.drop()
+		return
+	}
+	if hj, ok := w.(http.Hijacker); ok {
+		if conn, _, err := hj.Hijack(); err == nil {
+			_ = conn.Close()
+			return
+		}
+	}
+	panic(http.ErrAbortHandler) // the server closes the connection
 }
 
 func (s *Server) authorized(r *http.Request) bool {
@@ -346,6 +488,9 @@ func (s *Server) list(w http.ResponseWriter, q map[string][]string) {
 	if company != s.o.CompanyID {
 		writeError(w, http.StatusNotFound, msgNoCompany)
 		return
+	}
+	if s.o.PageCap > 0 {
+		limit = min(limit, s.o.PageCap)
 	}
 	items := []wireAppItem{}
 	for i := offset; i < len(s.o.Apps) && len(items) < limit; i++ {
@@ -515,10 +660,50 @@ func (tf timeframe) buckets() []time.Time {
 	return out
 }
 
+// served returns the buckets the server answers for tf: with
+// OutsideWindow one more on each side, without those Retention drops.
+func (s *Server) served(tf timeframe) []time.Time {
+	bs := tf.buckets()
+	if s.o.OutsideWindow {
+		before := tf.start.Truncate(tf.interval)
+		if len(bs) > 0 {
+			before = bs[0]
+		}
+		after := before
+		for after.Before(tf.end) {
+			after = after.Add(tf.interval)
+		}
+		bs = append(append([]time.Time{before.Add(-tf.interval)}, bs...), after)
+	}
+	cut, ok := s.cutoff()
+	if !ok {
+		return bs
+	}
+	kept := bs[:0]
+	for _, t := range bs {
+		if !t.Before(cut) {
+			kept = append(kept, t)
+		}
+	}
+	return kept
+}
+
+// cutoff is the oldest instant Retention still serves.
+func (s *Server) cutoff() (time.Time, bool) {
+	if s.o.RetentionDays <= 0 {
+		return time.Time{}, false
+	}
+	return s.o.Now().UTC().AddDate(0, 0, -s.o.RetentionDays), true
+}
+
 func (s *Server) series(a App, metric string, tf timeframe) []wirePoint {
 	pts := []wirePoint{}
-	for _, t := range tf.buckets() {
-		pts = append(pts, wirePoint{ms(t), FormatValue(a.Bucket(metric, t, tf.interval))})
+	for _, t := range s.served(tf) {
+		v := a.Bucket(metric, t, tf.interval)
+		if s.o.RepeatTimestamps {
+			pts = append(pts, wirePoint{ms(t), FormatValue(v + 1)})
+		}
+		pts = append(pts, wirePoint{ms(t), FormatValue(v)})
 	}
 	return pts
 }
@@ -584,18 +769,38 @@ func (s *Server) metric(w http.ResponseWriter, id, seg string, q map[string][]st
 	case "response-time":
 		metrics[key] = s.series(a, respMetric, tf)
 	case "build-time":
-		metrics[key] = buildTime(a, tf)
+		metrics[key] = s.buildTime(a, tf)
 	case "run-time":
-		metrics[key] = runs(a, tf)
+		metrics[key] = []wireRun{}
+		if r, ok := s.retainedPart(tf); ok {
+			metrics[key] = runs(a, r)
+		}
 	case "slowest-requests":
-		metrics[key] = slowest(a, tf, slowLimit)
+		metrics[key] = []wireSlow{}
+		if r, ok := s.retainedPart(tf); ok {
+			metrics[key] = slowest(a, r, slowLimit)
+		}
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"app": map[string]any{
 		"id": a.ID, "display_name": a.DisplayName, "metrics": metrics,
 	}})
 }
 
-func buildTime(a App, tf timeframe) any {
+// retainedPart is tf from the retention cut-off on; false when nothing of
+// it is retained.
+func (s *Server) retainedPart(tf timeframe) (timeframe, bool) {
+	cut, ok := s.cutoff()
+	if !ok || !tf.start.Before(cut) {
+		return tf, true
+	}
+	if !tf.end.After(cut) {
+		return tf, false
+	}
+	tf.start = cut
+	return tf, true
+}
+
+func (s *Server) buildTime(a App, tf timeframe) any {
 	type point struct {
 		Time  string  `json:"time"`
 		Value float64 `json:"value"`
@@ -604,9 +809,17 @@ func buildTime(a App, tf timeframe) any {
 		Data         []point `json:"data"`
 		ResourceType string  `json:"resource_type"`
 	}
-	data := []point{}
-	for _, t := range tf.buckets() {
-		data = append(data, point{ms(t), a.Bucket(MetricBuildTime, t, tf.interval)})
+	data, extra := []point{}, []point{}
+	for _, t := range s.served(tf) {
+		v := a.Bucket(MetricBuildTime, t, tf.interval)
+		if s.o.RepeatTimestamps {
+			data = append(data, point{ms(t), v + 1})
+			extra = append(extra, point{ms(t), 1}, point{ms(t), 0})
+		}
+		data = append(data, point{ms(t), v})
+	}
+	if s.o.RepeatTimestamps {
+		return []entry{{data, "standard"}, {extra, "performance"}}
 	}
 	return []entry{{data, "standard"}}
 }

@@ -3,8 +3,11 @@ package kinstatest
 import (
 	"bytes"
 	"io"
+	"net"
 	"net/http"
+	"os"
 	"strconv"
+	"syscall"
 )
 
 // Client returns an HTTP client whose requests are served by s in-process,
@@ -37,6 +40,9 @@ func (t transport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
+	if rec.dropped {
+		return nil, &net.OpError{Op: "read", Net: "tcp", Err: os.NewSyscallError("read", syscall.ECONNRESET)}
+	}
 	if rec.status == 0 {
 		rec.status = http.StatusOK
 	}
@@ -58,10 +64,13 @@ func (t transport) RoundTrip(req *http.Request) (*http.Response, error) {
 // recorder is a minimal http.ResponseWriter (httptest stays out of the
 // report binary).
 type recorder struct {
-	header http.Header
-	status int
-	body   bytes.Buffer
+	header  http.Header
+	status  int
+	body    bytes.Buffer
+	dropped bool
 }
+
+func (r *recorder) drop() { r.dropped = true }
 
 func (r *recorder) Header() http.Header { return r.header }
 
