@@ -122,7 +122,7 @@ func startPrism(t *testing.T, bin, spec string) string {
 	cmd.Stdout, cmd.Stderr = &out, &out
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
-		peer.Missing(t, "prism %s: %v", bin, err)
+		peer.Fail(t, "prism %s did not start: %v", bin, err)
 		return ""
 	}
 	exited := make(chan error, 1)

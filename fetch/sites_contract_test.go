@@ -8,9 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"strconv"
 	"syscall"
 	"testing"
@@ -31,17 +29,7 @@ import (
 
 func siteSpec(t *testing.T) string {
 	t.Helper()
-	if p := os.Getenv("KINSTA_OPENAPI_SPEC"); p != "" {
-		if _, err := os.Stat(p); err != nil {
-			peer.Missing(t, "KINSTA_OPENAPI_SPEC: %v", err)
-		}
-		return p
-	}
-	p := filepath.Join("testdata", "openapi", specName)
-	if _, err := os.Stat(p); err != nil {
-		t.Fatalf("the spec copy: %v", err)
-	}
-	return p
+	return findSpec(t, specFiles[0]) // Kinsta's own spec: sites never moved to Sevalla
 }
 
 // startPrismArgs runs prism with args plus a loopback host and port (in
@@ -59,7 +47,7 @@ func startPrismArgs(t *testing.T, bin string, args []string) string {
 	cmd.Stdout, cmd.Stderr = &out, &out
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
-		peer.Missing(t, "prism %s: %v", bin, err)
+		peer.Fail(t, "prism %s did not start: %v", bin, err)
 		return ""
 	}
 	exited := make(chan error, 1)
