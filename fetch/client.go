@@ -50,12 +50,14 @@
 package fetch
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"math/rand/v2"
+	"mime"
 	"net"
 	"net/http"
 	"net/url"
@@ -424,6 +426,10 @@ func (c *Client) try(ctx context.Context, u *url.URL, apiPath string, attempt in
 			return answer{}, &APIError{Method: http.MethodGet, Path: apiPath, Status: resp.StatusCode, Err: ErrBadResponse,
 				Message: fmt.Sprintf("body larger than %d bytes", c.maxBody)}, nil
 		}
+		if isHTML(resp.Header.Get("Content-Type"), body) {
+			return answer{}, &APIError{Method: http.MethodGet, Path: apiPath, Status: resp.StatusCode, Err: ErrNotAPI,
+				Message: "the base URL does not look like the Kinsta API"}, nil
+		}
 		return answer{status: resp.StatusCode, body: body}, nil, nil
 	}
 	msg := errorMessage(body, c.key)
@@ -587,4 +593,14 @@ func resetIn(h http.Header, now time.Time) (time.Duration, bool) {
 		return max(time.Unix(n, 0).Sub(now), 0), true
 	}
 	return clampSeconds(n), true
+}
+
+// isHTML tells a web page from the API's JSON: by its media type, or, when
+// a server sends none or a wrong one, by a body that opens with markup.
+func isHTML(contentType string, body []byte) bool {
+	if mt, _, err := mime.ParseMediaType(contentType); err == nil && (mt == "text/html" || mt == "application/xhtml+xml") {
+		return true
+	}
+	b := bytes.TrimLeft(body, " \t\r\n\ufeff")
+	return len(b) > 0 && b[0] == '<'
 }

@@ -29,6 +29,10 @@ var (
 	// ErrBadResponse: a 2xx answer whose body could not be decoded, or a
 	// value that is not what the spec says (the error names the element).
 	ErrBadResponse = errors.New("bad response")
+	// ErrNotAPI: a 2xx answer that is a web page (HTML), not the API's
+	// JSON: the base URL points at a website, not at the Kinsta API. Errors
+	// wrapping ErrNotAPI also wrap ErrBadResponse.
+	ErrNotAPI = fmt.Errorf("%w: an HTML page, not the Kinsta API's JSON", ErrBadResponse)
 	// ErrMoved: the application endpoints answered 404/410 on Kinsta's own
 	// host; they moved to the Sevalla API. Errors wrapping ErrMoved also
 	// wrap ErrNotFound.

@@ -643,3 +643,41 @@ func TestBadBaseURLNotEchoed(t *testing.T) {
 		}
 	}
 }
+
+// A base URL that serves a website answers 200 with HTML: the error says
+// the URL does not look like the API instead of "invalid JSON at byte 1",
+// and is not retried.
+func TestHTMLAnswerIsNotTheAPI(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ name, ctype, body string }{
+		{"typed", "text/html; charset=utf-8", "<!doctype html><title>Welcome</title>"},
+		{"untyped", "", "\n  <html><body>Sign in</body></html>"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			calls := 0
+			srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				calls++
+				if tc.ctype != "" {
+					w.Header().Set("Content-Type", tc.ctype)
+				}
+				_, _ = io.WriteString(w, tc.body)
+			}))
+			t.Cleanup(srv.Close)
+			c, err := NewClient(testKey, WithBaseURL(srv.URL+"/v2"), WithMaxRetries(2))
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = c.Validate(t.Context())
+			if !errors.Is(err, ErrNotAPI) || !errors.Is(err, ErrBadResponse) {
+				t.Fatalf("err = %v, want ErrNotAPI", err)
+			}
+			if msg := err.Error(); !strings.Contains(msg, "does not look like the Kinsta API") || strings.Contains(msg, "invalid JSON") {
+				t.Errorf("message = %s", msg)
+			}
+			if calls != 1 {
+				t.Errorf("%d calls, want 1: a web page is not worth retrying", calls)
+			}
+		})
+	}
+}

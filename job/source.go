@@ -121,6 +121,8 @@ func explainAPIError(step string, err error) error {
 	switch {
 	case errors.Is(err, fetch.ErrMoved):
 		return fmt.Errorf("%s: %w", step, err) // already says to point api.base_url at Sevalla
+	case errors.Is(err, fetch.ErrNotAPI):
+		return fmt.Errorf("%s: %w: check api.base_url in the config or KINSTA_API_URL (applications: %s)", step, err, fetch.SevallaBaseURL)
 	case errors.Is(err, fetch.ErrUnauthorized):
 		return fmt.Errorf("%s: the API key was rejected (401): check KINSTA_API_KEY: %w", step, err)
 	case errors.Is(err, fetch.ErrNotFound):

@@ -43,3 +43,15 @@ func TestExplainAPIError(t *testing.T) {
 		}
 	}
 }
+
+// A base URL that is a website: the step names the settings to check.
+func TestExplainNotTheAPI(t *testing.T) {
+	t.Parallel()
+	err := explainAPIError("validate the API key", &fetch.APIError{Method: "GET", Path: "/validate", Status: 200, Err: fetch.ErrNotAPI, Message: "the base URL does not look like the Kinsta API"})
+	msg := err.Error()
+	for _, want := range []string{"validate the API key: ", "does not look like the Kinsta API", "api.base_url", "KINSTA_API_URL", fetch.SevallaBaseURL} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("message %q lacks %q", msg, want)
+		}
+	}
+}
