@@ -166,8 +166,8 @@ type run struct {
 	// stopped is set when a checkpoint stopped the run (as a kill would).
 	stopped bool
 
-	apps    []report.App
-	roster  roster
+	apps   []report.App
+	roster roster
 }
 
 func (r *run) all(ctx context.Context) Result {
