@@ -7,8 +7,7 @@ import (
 	"fmt"
 	"io"
 	"path/filepath"
-
-	"github.com/wneessen/go-mail"
+	"strings"
 
 	"github.com/kinsta-report/kinsta-report/report"
 	"github.com/kinsta-report/kinsta-report/report/chart"
@@ -111,7 +110,20 @@ func (r *run) deliver(ctx context.Context, rc report.ReportConfig, d due, rep re
 		return "", "", err
 	}
 	s.Password = pw
-	return r.sendOnce(ctx, rc, d, s, msg)
+	send := func() error {
+		if r.o.send != nil {
+			var eml bytes.Buffer
+			if err := deliver.WriteEML(&eml, msg); err != nil {
+				return err
+			}
+			return r.o.send(ctx, s, eml.Bytes())
+		}
+		return deliver.Send(ctx, s, msg, r.o.sendOptions...)
+	}
+	// "Message-ID" converts to go-mail's header type: the job does not
+	// import go-mail (docs/ARCHITECTURE.md).
+	id := strings.Join(msg.GetGenHeader("Message-ID"), " ")
+	return r.sendOnce(rc, d, s, id, send)
 }
 
 // sendOnce sends msg under the send ledger: claim, send, confirm. A due
@@ -119,9 +131,8 @@ func (r *run) deliver(ctx context.Context, rc report.ReportConfig, d due, rep re
 // claim: the next run reports it and does not send (the server may have
 // taken the message before failing); -resend sends it. -resend of a due
 // date the ledger holds sends without a claim and records the resend.
-func (r *run) sendOnce(ctx context.Context, rc report.ReportConfig, d due, s deliver.Settings, msg *mail.Msg) (outcome, note string, err error) {
+func (r *run) sendOnce(rc report.ReportConfig, d due, s deliver.Settings, id string, send func() error) (outcome, note string, err error) {
 	recipients := len(s.To) + len(s.Cc) + len(s.Bcc)
-	id := headerMessageID(msg)
 	ledger := d.gated && r.writeLedger
 	if ledger && d.held == state.None {
 		if _, err := r.ledger.Claim(rc.Name, d.Date, r.o.Clock(), id); err != nil {
@@ -134,7 +145,7 @@ func (r *run) sendOnce(ctx context.Context, rc report.ReportConfig, d due, s del
 			return "", "", err
 		}
 	}
-	if err := r.send(ctx, s, msg); err != nil {
+	if err := send(); err != nil {
 		if ledger && d.held == state.None {
 			return "", "", fmt.Errorf("%w; the due date stays claimed, so later runs report it and do not send it (use -resend once the cause is fixed)", err)
 		}

@@ -16,8 +16,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/wneessen/go-mail"
-
 	"github.com/kinsta-report/kinsta-report/report"
 	"github.com/kinsta-report/kinsta-report/report/deliver"
 	"github.com/kinsta-report/kinsta-report/state"
@@ -57,11 +55,13 @@ type Options struct {
 	// report, with the same Message-ID, whatever the ledger holds for it.
 	Resend bool
 
-	// Test seams (export_test.go): send replaces deliver.Send; checkpoint
-	// is called between the steps of a due date, and an error stops the
-	// run there as a kill would.
-	send       func(ctx context.Context, s deliver.Settings, msg *mail.Msg) error
-	checkpoint func(step string) error
+	// Test seams (export_test.go): send replaces deliver.Send (it gets the
+	// message as it would go on the wire); sendOptions are added to
+	// deliver.Send's; checkpoint is called between the steps of a due
+	// date, and an error stops the run there as a kill would.
+	send        func(ctx context.Context, s deliver.Settings, eml []byte) error
+	sendOptions []deliver.SendOption
+	checkpoint  func(step string) error
 }
 
 // Status is the outcome of a run or of one report, ordered from best to

@@ -1,19 +1,14 @@
 package job
 
 import (
-	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
-
-	"github.com/wneessen/go-mail"
 
 	"github.com/kinsta-report/kinsta-report/plan"
 	"github.com/kinsta-report/kinsta-report/report"
-	"github.com/kinsta-report/kinsta-report/report/deliver"
 	"github.com/kinsta-report/kinsta-report/state"
 )
 
@@ -183,19 +178,6 @@ func (r *run) checkpoint(step string) error {
 		return fmt.Errorf("%w after %s: %w", errStopped, step, err)
 	}
 	return nil
-}
-
-// send sends msg through the test seam or deliver.Send.
-func (r *run) send(ctx context.Context, s deliver.Settings, msg *mail.Msg) error {
-	if r.o.send != nil {
-		return r.o.send(ctx, s, msg)
-	}
-	return deliver.Send(ctx, s, msg)
-}
-
-// headerMessageID is the Message-ID msg carries, <…@domain>.
-func headerMessageID(msg *mail.Msg) string {
-	return strings.Join(msg.GetGenHeader(mail.HeaderMessageID), " ")
 }
 
 // markWritten records a due date produced without an email (no email, or

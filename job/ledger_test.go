@@ -1,10 +1,12 @@
 package job_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/mail"
 	"os"
 	"path/filepath"
 	"slices"
@@ -12,8 +14,6 @@ import (
 	"sync"
 	"testing"
 	"time"
-
-	"github.com/wneessen/go-mail"
 
 	"github.com/kinsta-report/kinsta-report/fetch/kinstatest"
 	"github.com/kinsta-report/kinsta-report/internal/peer"
@@ -48,16 +48,17 @@ type mailbox struct {
 
 type sentMail struct{ id, subject string }
 
-func (m *mailbox) send(_ context.Context, _ deliver.Settings, msg *mail.Msg) error {
+func (m *mailbox) send(_ context.Context, _ deliver.Settings, eml []byte) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.fail != nil {
 		return m.fail
 	}
-	m.sent = append(m.sent, sentMail{
-		id:      strings.Join(msg.GetGenHeader(mail.HeaderMessageID), ""),
-		subject: strings.Join(msg.GetGenHeader(mail.HeaderSubject), ""),
-	})
+	msg, err := mail.ReadMessage(bytes.NewReader(eml))
+	if err != nil {
+		return err
+	}
+	m.sent = append(m.sent, sentMail{id: msg.Header.Get("Message-ID"), subject: msg.Header.Get("Subject")})
 	return nil
 }
 
@@ -361,9 +362,8 @@ func TestSendFailsOverSMTP(t *testing.T) {
 	port := peer.FreePort(t) // nothing listens there
 	s := newSequence(t, strings.Replace(weeklyMail, "port: 2525", fmt.Sprintf("port: %d", port), 1))
 	once := func(o *job.Options) {
-		job.WithSender(o, func(ctx context.Context, st deliver.Settings, msg *mail.Msg) error {
-			return deliver.Send(ctx, st, msg, deliver.WithAttempts(1))
-		})
+		job.WithSender(o, nil) // the real deliver.Send
+		job.WithSendOptions(o, deliver.WithAttempts(1))
 	}
 	st := s.run("2026-11-23T07:00:00+01:00", once)
 	if st.res.Status != job.Failed {
