@@ -79,6 +79,7 @@ func (r *run) schedules(selected []report.ReportConfig, res *Result) ([]schedule
 			}
 			return nil, fmt.Errorf("report %s: due dates: %w", rc.Name, err)
 		}
+		r.log.Debug("due dates", "report", rc.Name, "cadence", string(s.Cadence), "last_sent", last, "due", len(s.Due), "skipped", len(s.Skipped), "next", s.Next)
 		if n := len(s.Skipped); n > 0 {
 			fmt.Fprintf(r.stderr, "%s: skipped %s (%s) past catch_up: %d; not produced (run with -now in one of them to produce it)\n",
 				rc.Name, plural(n, "missed due date"), dateRange(s.Skipped), rc.CatchUp)
