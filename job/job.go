@@ -97,8 +97,9 @@ func (s Status) String() string {
 // Result is what a run did.
 type Result struct {
 	Status Status
-	// Reports are the reports' due dates, in config order and oldest
-	// first: those produced and those the send ledger already held.
+	// Reports are the reports' due dates: first those the send ledger
+	// already held (not produced), then those produced, each in config
+	// order and oldest first.
 	Reports []ReportResult
 	// Skipped are, per report, the missed due dates catch_up left out.
 	Skipped map[string][]string
