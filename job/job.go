@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"github.com/kinsta-report/kinsta-report/report"
+	"github.com/kinsta-report/kinsta-report/report/deliver"
+	"github.com/kinsta-report/kinsta-report/state"
 )
 
 // Options are what a run takes from its surroundings.
@@ -45,6 +47,21 @@ type Options struct {
 	// Stderr receives the run's lines for people: config errors, one line
 	// per report written, what is missing. Nil discards them.
 	Stderr io.Writer
+	// StateDir is the state folder holding the send ledger; "" means no
+	// state: every run produces the latest due date and nothing is
+	// recorded. A dry run reads it and never writes it.
+	StateDir string
+	// Resend also produces and sends the latest due date at Now of each
+	// report, with the same Message-ID, whatever the ledger holds for it.
+	Resend bool
+
+	// Test seams (export_test.go): send replaces deliver.Send (it gets the
+	// message as it would go on the wire); sendOptions are added to
+	// deliver.Send's; checkpoint is called between the steps of a due
+	// date, and an error stops the run there as a kill would.
+	send        func(ctx context.Context, s deliver.Settings, eml []byte) error
+	sendOptions []deliver.SendOption
+	checkpoint  func(step string) error
 }
 
 // Status is the outcome of a run or of one report, ordered from best to
@@ -80,21 +97,33 @@ func (s Status) String() string {
 // Result is what a run did.
 type Result struct {
 	Status Status
-	// Reports are the reports that ran, in config order.
+	// Reports are the reports' due dates: first those the send ledger
+	// already held (not produced), then those produced, each in config
+	// order and oldest first.
 	Reports []ReportResult
+	// Skipped are, per report, the missed due dates catch_up left out.
+	Skipped map[string][]string
 }
 
-// ReportResult is what one report did.
+// ReportResult is what one report did for one due date.
 type ReportResult struct {
-	Name   string
+	Name string
+	// Due is the due date (YYYY-MM-DD): the artifacts' base name is
+	// <Name>_<Due>.
+	Due    string
 	Status Status
+	// Held is what the send ledger already held for the due date when the
+	// run did not produce it: "sent", "written" or "claimed" (begun, never
+	// confirmed); "" when it was produced.
+	Held string
 	// Windows are the keys of the report's windows (plan.Window.Key).
 	Windows []string
 	// Files are the artifacts written (the .eml of a dry run included).
 	Files []string
 	// Email is what became of the email: "" (the report has none), "sent",
-	// "eml" (written on a dry run) or "skipped" (send: on_alert, nothing
-	// crossed).
+	// "resent" (-resend of a due date the ledger held), "eml" (written on a
+	// dry run), "skipped" (send: on_alert, nothing crossed) or "taken"
+	// (another run claimed it first).
 	Email string
 	// Alerts is the number of threshold crossings.
 	Alerts int
@@ -131,8 +160,15 @@ type run struct {
 
 	src     Source
 	company string
-	apps    []report.App
-	roster  roster
+	// ledger is the state folder's send ledger (nil without one);
+	// writeLedger is false on a dry run.
+	ledger      *state.Store
+	writeLedger bool
+	// stopped is set when a checkpoint stopped the run (as a kill would).
+	stopped bool
+
+	apps   []report.App
+	roster roster
 }
 
 func (r *run) all(ctx context.Context) Result {
@@ -144,6 +180,33 @@ func (r *run) all(ctx context.Context) Result {
 	if err := r.preflight(selected); err != nil {
 		r.printLines(err)
 		return Result{Status: ConfigError}
+	}
+	if err := r.openLedger(); err != nil {
+		fmt.Fprintln(r.stderr, "report:", oneLine(err))
+		return Result{Status: Failed}
+	}
+	var res Result
+	schedules, err := r.schedules(selected, &res)
+	if err != nil {
+		var ue *usageError
+		if errors.As(err, &ue) {
+			r.printLines(err)
+			return Result{Status: ConfigError}
+		}
+		fmt.Fprintln(r.stderr, "report:", oneLine(err))
+		return Result{Status: Failed}
+	}
+	selected = selected[:0]
+	for _, s := range schedules {
+		if len(s.dues) > 0 {
+			selected = append(selected, s.rc)
+		}
+	}
+	if len(selected) == 0 {
+		// Nothing to produce: not even the company or the app list is
+		// asked for, so running more often than the cadence is free.
+		fmt.Fprintln(r.stderr, "nothing due: every due date up to -now is done; no API request made")
+		return res
 	}
 	if err := r.connect(ctx); err != nil {
 		var ue *usageError
@@ -177,15 +240,20 @@ func (r *run) all(ctx context.Context) Result {
 		return Result{Status: ConfigError}
 	}
 
-	var res Result
-	for _, rc := range selected {
-		rr := r.report(ctx, rc, apps[rc.Name])
-		res.Reports = append(res.Reports, rr)
-		res.Status = max(res.Status, rr.Status)
-		if ctx.Err() != nil {
-			fmt.Fprintln(r.stderr, "report: cancelled; artifacts already written are whole, nothing half-written remains")
-			res.Status = Failed
-			return res
+	for _, s := range schedules {
+		for _, d := range s.dues {
+			rr := r.report(ctx, s.rc, apps[s.rc.Name], d)
+			res.Reports = append(res.Reports, rr)
+			res.Status = max(res.Status, rr.Status)
+			if r.stopped {
+				res.Status = Failed
+				return res
+			}
+			if ctx.Err() != nil {
+				fmt.Fprintln(r.stderr, "report: cancelled; artifacts already written are whole, nothing half-written remains")
+				res.Status = Failed
+				return res
+			}
 		}
 	}
 	return res

@@ -14,12 +14,13 @@ import (
 	"github.com/kinsta-report/kinsta-report/report/deliver"
 )
 
-// report runs one report: plan, gather, assemble, emit.
-func (r *run) report(ctx context.Context, rc report.ReportConfig, apps []report.App) ReportResult {
-	res := ReportResult{Name: rc.Name, Status: Failed}
+// report runs one due date of one report: plan (resolved at the due
+// date), gather, assemble, emit; then the send ledger.
+func (r *run) report(ctx context.Context, rc report.ReportConfig, apps []report.App, d due) ReportResult {
+	res := ReportResult{Name: rc.Name, Due: d.Date, Status: Failed}
 	start := r.o.Clock()
 	before := r.src.Stats()
-	p, err := plan.For(rc, r.o.Now)
+	p, err := plan.For(rc, d.At)
 	if err != nil {
 		var pe *plan.PeriodError
 		if errors.As(err, &pe) {
@@ -46,7 +47,7 @@ func (r *run) report(ctx context.Context, rc report.ReportConfig, apps []report.
 	rep.API = statsSince(before, r.src.Stats())
 	res.Alerts = len(rep.Alerts)
 
-	base := fmt.Sprintf("%s_%s", rc.Name, r.o.Now.In(p.Location).Format("2006-01-02"))
+	base := rc.Name + "_" + d.Date
 	dir := filepath.Join(r.o.OutDir, rc.Name)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		fmt.Fprintf(r.stderr, "report %s: %v\n", rc.Name, err)
@@ -68,11 +69,16 @@ func (r *run) report(ctx context.Context, rc report.ReportConfig, apps []report.
 		res.Files = append(res.Files, path)
 	}
 
+	if err := r.checkpoint(stepWritten); err != nil {
+		fmt.Fprintf(r.stderr, "report %s %s: %v\n", rc.Name, d.Date, err)
+		return res
+	}
+
 	sent := ""
 	if rc.Email != nil {
-		outcome, note, err := r.deliver(ctx, rc, rep, arts, dir, base)
+		outcome, note, err := r.deliver(ctx, rc, d, rep, arts, dir, base)
 		if err != nil {
-			fmt.Fprintf(r.stderr, "report %s: email: %s (the artifacts are in %s)\n", rc.Name, oneLine(err), dir)
+			fmt.Fprintf(r.stderr, "report %s %s: email: %s (the artifacts are in %s)\n", rc.Name, d.Date, oneLine(err), dir)
 			return res
 		}
 		res.Email = outcome
@@ -81,6 +87,9 @@ func (r *run) report(ctx context.Context, rc report.ReportConfig, apps []report.
 			res.Files = append(res.Files, filepath.Join(dir, base+".eml"))
 		}
 		sent = note
+	} else if err := r.markWritten(rc, d); err != nil {
+		fmt.Fprintf(r.stderr, "report %s %s: %s (the artifacts are in %s)\n", rc.Name, d.Date, oneLine(err), dir)
+		return res
 	}
 
 	st := rep.API

@@ -143,6 +143,12 @@ type ReportConfig struct {
 	// Compare is `compare_previous` (default true): also fetch the period
 	// before each period for the change columns.
 	Compare bool
+	// CatchUp is `catch_up` (default DefaultCatchUp): at most this many
+	// missed due dates one run produces besides the latest; 0: none.
+	CatchUp int
+	// Every is `every`: day, week or month overrides the cadence of the
+	// first period; "" keeps it (see plan.DueDates).
+	Every string
 }
 
 // EmailConfig is a report's email block.

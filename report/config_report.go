@@ -66,6 +66,7 @@ func (v *validator) report(p string, raw *rawReport, cfg *Config, firstLine map[
 
 	r.Users = raw.Users == nil || *raw.Users
 	r.Compare = raw.ComparePrevious == nil || *raw.ComparePrevious
+	v.due(p, raw, &r)
 
 	if raw.Email != nil {
 		r.Email = v.email(p+".email", raw.Email)

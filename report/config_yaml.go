@@ -53,6 +53,8 @@ type (
 		Thresholds           []rawThreshold `yaml:"thresholds"`
 		Send                 string         `yaml:"send"`
 		ComparePrevious      *bool          `yaml:"compare_previous"`
+		CatchUp              *int           `yaml:"catch_up"`
+		Every                string         `yaml:"every"`
 	}
 	rawEmail struct {
 		To      []string `yaml:"to"`

@@ -18,6 +18,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
@@ -81,9 +82,15 @@ func run(ctx context.Context, args []string, stderr io.Writer, getenv func(strin
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
 	opts := job.Options{
 		Now: o.now, Clock: clock, Getenv: getenv, OutDir: o.out, Reports: o.reports,
-		DryRun: o.dryRun, Verbose: o.verbose, Logger: log, Stderr: stderr,
+		DryRun: o.dryRun, Verbose: o.verbose, Logger: log, Stderr: stderr, Resend: o.resend,
+		// TODO(lead): take the state folder from the config's `state:` key
+		// (P1) at merge; "" when it is turned off.
+		StateDir: filepath.Join(filepath.Dir(cfg.File), "state"),
 	}
 	if o.demo {
+		// TODO(lead): P1's -demo state under -out; the demo reads this
+		// ledger and never writes it (-demo implies -dry-run).
+		opts.StateDir = filepath.Join(o.out, "state")
 		src, err := demoSource(cfg, log)
 		if err != nil {
 			fmt.Fprintln(stderr, "report:", err)
