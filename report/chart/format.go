@@ -18,9 +18,17 @@ const (
 
 // formatRange formats the half-open range [start, end) as the days it
 // covers: "Mon 16 Nov 2026 – Sun 22 Nov 2026". A range that does not end at
-// a midnight shows times.
+// a midnight shows times. An empty range (a week_to_date run on the
+// week's first day) says so rather than naming a last day before its
+// first: "empty: starts Mon 30 Nov 2026".
 func formatRange(start, end time.Time, loc *time.Location) string {
 	start, end = start.In(loc), end.In(loc)
+	if !end.After(start) {
+		if isMidnight(start) {
+			return "empty: starts " + start.Format(layoutDate)
+		}
+		return "empty: starts " + start.Format(layoutDateTime)
+	}
 	if isMidnight(start) && isMidnight(end) {
 		last := end.Add(-time.Nanosecond)
 		if sameDay(start, last) {

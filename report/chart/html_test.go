@@ -19,7 +19,12 @@ import (
 	"github.com/kinsta-report/kinsta-report/templates"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/ (also needs "+updateEnv+"=1)")
+
+// updateEnv must be 1 as well as -update to rewrite the goldens: a stray
+// -update once blessed a wrong arrow. A rewrite logs what changed, and
+// TestGoldensMeanWhatTheySay reads the new goldens' arrows and words.
+const updateEnv = "KINSTA_REPORT_UPDATE_GOLDEN"
 
 func TestWriteHTMLGolden(t *testing.T) {
 	t.Parallel()
@@ -35,18 +40,25 @@ func TestWriteHTMLGolden(t *testing.T) {
 			t.Parallel()
 			got := withoutECharts(t, render(t, tc.r(t)))
 			path := filepath.Join("testdata", tc.name+".golden.html")
+			want, err := os.ReadFile(path)
 			if *update {
+				if os.Getenv(updateEnv) != "1" {
+					t.Fatalf("-update rewrites %s: set %s=1 as well to confirm, then review git diff", path, updateEnv)
+				}
+				if bytes.Equal(got, want) {
+					return
+				}
+				t.Logf("rewriting %s (%d → %d bytes); first difference at %s", path, len(want), len(got), firstDiff(got, want))
 				if err := os.WriteFile(path, got, 0o644); err != nil {
 					t.Fatal(err)
 				}
 				return
 			}
-			want, err := os.ReadFile(path)
 			if err != nil {
-				t.Fatalf("%v (run go test ./report/chart -run Golden -update)", err)
+				t.Fatalf("%v (run %s=1 go test ./report/chart -run Golden -update)", err, updateEnv)
 			}
 			if !bytes.Equal(got, want) {
-				t.Errorf("page differs from %s (run with -update and review the diff):\n%s", path, firstDiff(got, want))
+				t.Errorf("page differs from %s (run with %s=1 and -update, and review the diff):\n%s", path, updateEnv, firstDiff(got, want))
 			}
 		})
 	}
@@ -179,8 +191,9 @@ func TestWriteHTMLHostileNames(t *testing.T) {
 	if len(ss) != 4 {
 		t.Fatalf("page has %d <script> elements, want 4", len(ss))
 	}
-	if ss[1][1] != templates.EChartsJS {
-		t.Error("second script is not exactly echarts.min.js")
+	// ECharts, whole, wrapped in a function that runs after the first paint.
+	if want := "\nfunction krECharts() {\n" + templates.EChartsJS + "\nreturn echarts;\n}\n"; !strings.HasSuffix(ss[1][1], want) {
+		t.Error("second script is not echarts.min.js wrapped in krECharts")
 	}
 	if ss[2][0] != `type="application/json" id="kr-data"` {
 		t.Fatalf("third script is %q, want the application/json data", ss[2][0])

@@ -107,6 +107,9 @@ func TestFormatRange(t *testing.T) {
 		{d(11, 1, 0), d(11, 8, 0), "Sun 1 Nov 2026 – Sat 7 Nov 2026"}, // across the DST end
 		{d(11, 1, 0), d(11, 2, 0), "Sun 1 Nov 2026"},
 		{d(11, 1, 6), d(11, 2, 6), "2026-11-01 06:00 EST – 2026-11-02 06:00 EST (end excluded)"},
+		// An empty week_to_date on its first day: not "Mon 30 Nov – Sun 29 Nov".
+		{d(11, 30, 0), d(11, 30, 0), "empty: starts Mon 30 Nov 2026"},
+		{d(11, 30, 6), d(11, 30, 6), "empty: starts 2026-11-30 06:00 EST"},
 	} {
 		if got := formatRange(tc.start, tc.end, ny); got != tc.want {
 			t.Errorf("formatRange(%v, %v) = %q, want %q", tc.start, tc.end, got, tc.want)
