@@ -143,6 +143,9 @@ type ReportConfig struct {
 	// Compare is `compare_previous` (default true): also fetch the period
 	// before each period for the change columns.
 	Compare bool
+	// Notify are the report's Slack, Teams, webhook and job-summary
+	// targets, in config order (config_notify.go).
+	Notify []NotifyConfig
 }
 
 // EmailConfig is a report's email block.

@@ -53,12 +53,20 @@ type (
 		Thresholds           []rawThreshold `yaml:"thresholds"`
 		Send                 string         `yaml:"send"`
 		ComparePrevious      *bool          `yaml:"compare_previous"`
+		Notify               []rawNotify    `yaml:"notify"`
 	}
 	rawEmail struct {
 		To      []string `yaml:"to"`
 		Cc      []string `yaml:"cc"`
 		Bcc     []string `yaml:"bcc"`
 		Subject *string  `yaml:"subject"`
+	}
+	rawNotify struct {
+		Kind      string `yaml:"kind"`
+		Name      string `yaml:"name"`
+		URLEnv    string `yaml:"url_env"`
+		SecretEnv string `yaml:"secret_env"`
+		Send      string `yaml:"send"`
 	}
 	rawThreshold struct {
 		Metric string    `yaml:"metric"`
@@ -82,6 +90,7 @@ var rawTypes = func() map[string]rawType {
 		{rawReport{}, "a report"},
 		{rawEmail{}, "the email block"},
 		{rawThreshold{}, "a threshold"},
+		{rawNotify{}, "a notify target"},
 	} {
 		t := reflect.TypeOf(x.v)
 		var keys []string
