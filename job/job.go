@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/kinsta-report/kinsta-report/report"
+	"github.com/kinsta-report/kinsta-report/report/notify"
 )
 
 // Options are what a run takes from its surroundings.
@@ -45,6 +46,9 @@ type Options struct {
 	// Stderr receives the run's lines for people: config errors, one line
 	// per report written, what is missing. Nil discards them.
 	Stderr io.Writer
+	// Poster posts the reports' Slack, Teams and webhook messages; nil: a
+	// notify.Poster of its own.
+	Poster *notify.Poster
 }
 
 // Status is the outcome of a run or of one report, ordered from best to
@@ -98,6 +102,8 @@ type ReportResult struct {
 	Email string
 	// Alerts is the number of threshold crossings.
 	Alerts int
+	// Notify is what became of each notify target, in config order.
+	Notify []NotifyResult
 }
 
 // usageError is a config or usage problem: ConfigError, nothing fetched.
@@ -209,6 +215,7 @@ func (r *run) preflight(selected []report.ReportConfig) error {
 	if err := os.MkdirAll(r.o.OutDir, 0o755); err != nil {
 		lines = append(lines, fmt.Sprintf("-out %s: %v", r.o.OutDir, errors.Unwrap(err)))
 	}
+	lines = append(lines, r.notifyPreflight(selected)...)
 	if !r.o.DryRun {
 		for _, rc := range selected {
 			if rc.Email == nil {

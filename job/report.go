@@ -73,6 +73,7 @@ func (r *run) report(ctx context.Context, rc report.ReportConfig, apps []report.
 		outcome, note, err := r.deliver(ctx, rc, rep, arts, dir, base)
 		if err != nil {
 			fmt.Fprintf(r.stderr, "report %s: email: %s (the artifacts are in %s)\n", rc.Name, oneLine(err), dir)
+			res.Notify, _, _ = r.notifyAll(ctx, rc, rep, dir, base) // the channels go out all the same
 			return res
 		}
 		res.Email = outcome
@@ -82,12 +83,22 @@ func (r *run) report(ctx context.Context, rc report.ReportConfig, apps []report.
 		}
 		sent = note
 	}
+	notified, notifyFiles, notifyFailed := r.notifyAll(ctx, rc, rep, dir, base)
+	res.Notify = notified
+	for _, f := range notifyFiles {
+		written = append(written, strings.TrimPrefix(filepath.Base(f), base))
+		res.Files = append(res.Files, f)
+	}
+	sent += notifyNote(notified)
 
 	st := rep.API
 	fmt.Fprintf(r.stderr, "%s: wrote %s {%s}%s; %s, %s; api: %d requests, %d retries, %d rate-limited, waited %.1fs; took %.1fs\n",
 		rc.Name, filepath.Join(dir, base), strings.Join(written, ","), sent,
 		plural(appCount(rep), "app"), plural(len(rep.Periods), "period"),
 		st.Requests, st.Retries, st.RateLimited, st.Wait.Seconds(), r.o.Clock().Sub(start).Seconds())
+	if notifyFailed {
+		return res // Failed, as for an email that could not be sent
+	}
 	if missing {
 		fmt.Fprintf(r.stderr, "%s: delivered with missing data: %s (listed under \"missing\" in %s.json and in every output)\n",
 			rc.Name, missingSummary(rep), base)
