@@ -407,3 +407,56 @@ func TestNotifyOnAlertSkipsQuietReports(t *testing.T) {
 		}
 	}
 }
+
+// TestNotifyHostileNames: an app named to ping, link or break a table
+// shows as typed in every payload a run writes.
+func TestNotifyHostileNames(t *testing.T) {
+	t.Parallel()
+	const hostile = "<!channel> | ](javascript:alert(1)) @here"
+	cfg := loadConfig(t, `
+reports:
+  - name: hostile
+    apps: all
+    periods: [previous_week]
+    users: false
+    notify:
+      - {kind: slack, name: a, url_env: A}
+      - {kind: teams, name: b, url_env: B}
+      - {kind: webhook, name: c, url_env: C, secret_env: S}
+      - {kind: github_summary}
+`)
+	src, _ := simSource(t, cfg, kinstatest.Options{Apps: []kinstatest.App{{ID: kinstatest.UUID("x"), Name: "evil", DisplayName: hostile, Status: "deploymentSuccess"}}})
+	res, stderr, out := run(t, cfg, src, monday, nil, func(o *job.Options) { o.DryRun = true })
+	if res.Status != job.OK {
+		t.Fatalf("status %v, stderr:\n%s", res.Status, stderr)
+	}
+	base := filepath.Join(out, "hostile", "hostile_2026-11-23")
+	read := func(ext string) string {
+		b, err := os.ReadFile(base + ext)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	slack := read(".slack.json")
+	if strings.Contains(slack, "<!channel>") || !strings.Contains(slack, "&lt;!channel&gt;") {
+		t.Errorf("slack payload does not escape the name:\n%s", slack)
+	}
+	md := read(".summary.md")
+	if strings.Contains(md, "](javascript:") || strings.Contains(md, "<!channel>") || !strings.Contains(md, `\<\!channel\> \| \]\(javascript\:alert\(1\)\) \@here`) {
+		t.Errorf("summary does not escape the name:\n%s", md)
+	}
+	var hook struct {
+		Periods []struct {
+			Apps []struct {
+				DisplayName string `json:"display_name"`
+			} `json:"apps"`
+		} `json:"periods"`
+	}
+	if err := json.Unmarshal([]byte(read(".webhook.json")), &hook); err != nil || hook.Periods[0].Apps[0].DisplayName != hostile {
+		t.Errorf("webhook: the name is not as the API gave it: %+v, %v", hook, err)
+	}
+	if teams := read(".teams.json"); !strings.Contains(teams, `"type":"TextRun"`) {
+		t.Errorf("teams: no TextRun:\n%.400s", teams)
+	}
+}

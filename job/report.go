@@ -73,7 +73,9 @@ func (r *run) report(ctx context.Context, rc report.ReportConfig, apps []report.
 		outcome, note, err := r.deliver(ctx, rc, rep, arts, dir, base)
 		if err != nil {
 			fmt.Fprintf(r.stderr, "report %s: email: %s (the artifacts are in %s)\n", rc.Name, oneLine(err), dir)
-			res.Notify, _, _ = r.notifyAll(ctx, rc, rep, dir, base) // the channels go out all the same
+			var files []string
+			res.Notify, files, _ = r.notifyAll(ctx, rc, rep, dir, base) // the channels go out all the same
+			res.Files = append(res.Files, files...)
 			return res
 		}
 		res.Email = outcome
@@ -96,14 +98,17 @@ func (r *run) report(ctx context.Context, rc report.ReportConfig, apps []report.
 		rc.Name, filepath.Join(dir, base), strings.Join(written, ","), sent,
 		plural(appCount(rep), "app"), plural(len(rep.Periods), "period"),
 		st.Requests, st.Retries, st.RateLimited, st.Wait.Seconds(), r.o.Clock().Sub(start).Seconds())
-	if notifyFailed {
-		return res // Failed, as for an email that could not be sent
-	}
 	if missing {
 		fmt.Fprintf(r.stderr, "%s: delivered with missing data: %s (listed under \"missing\" in %s.json and in every output)\n",
 			rc.Name, missingSummary(rep), base)
 		res.Status = Partial
+		if notifyFailed {
+			res.Status = Failed
+		}
 		return res
+	}
+	if notifyFailed {
+		return res // Failed, as for an email that could not be sent
 	}
 	res.Status = OK
 	return res
