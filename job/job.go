@@ -18,6 +18,7 @@ import (
 
 	"github.com/kinsta-report/kinsta-report/report"
 	"github.com/kinsta-report/kinsta-report/report/deliver"
+	"github.com/kinsta-report/kinsta-report/report/notify"
 	"github.com/kinsta-report/kinsta-report/state"
 )
 
@@ -62,6 +63,9 @@ type Options struct {
 	send        func(ctx context.Context, s deliver.Settings, eml []byte) error
 	sendOptions []deliver.SendOption
 	checkpoint  func(step string) error
+	// Poster posts the reports' Slack, Teams and webhook messages; nil: a
+	// notify.Poster of its own.
+	Poster *notify.Poster
 }
 
 // Status is the outcome of a run or of one report, ordered from best to
@@ -127,6 +131,8 @@ type ReportResult struct {
 	Email string
 	// Alerts is the number of threshold crossings.
 	Alerts int
+	// Notify is what became of each notify target, in config order.
+	Notify []NotifyResult
 }
 
 // usageError is a config or usage problem: ConfigError, nothing fetched.
@@ -277,6 +283,7 @@ func (r *run) preflight(selected []report.ReportConfig) error {
 	if err := os.MkdirAll(r.o.OutDir, 0o755); err != nil {
 		lines = append(lines, fmt.Sprintf("-out %s: %v", r.o.OutDir, errors.Unwrap(err)))
 	}
+	lines = append(lines, r.notifyPreflight(selected)...)
 	if !r.o.DryRun {
 		for _, rc := range selected {
 			if rc.Email == nil {

@@ -79,6 +79,9 @@ func (r *run) report(ctx context.Context, rc report.ReportConfig, apps []report.
 		outcome, note, err := r.deliver(ctx, rc, d, rep, arts, dir, base)
 		if err != nil {
 			fmt.Fprintf(r.stderr, "report %s %s: email: %s (the artifacts are in %s)\n", rc.Name, d.Date, oneLine(err), dir)
+			var files []string
+			res.Notify, files, _ = r.notifyAll(ctx, rc, d, rep, dir, base) // the channels go out all the same
+			res.Files = append(res.Files, files...)
 			return res
 		}
 		res.Email = outcome
@@ -91,6 +94,13 @@ func (r *run) report(ctx context.Context, rc report.ReportConfig, apps []report.
 		fmt.Fprintf(r.stderr, "report %s %s: %s (the artifacts are in %s)\n", rc.Name, d.Date, oneLine(err), dir)
 		return res
 	}
+	notified, notifyFiles, notifyFailed := r.notifyAll(ctx, rc, d, rep, dir, base)
+	res.Notify = notified
+	for _, f := range notifyFiles {
+		written = append(written, strings.TrimPrefix(filepath.Base(f), base))
+		res.Files = append(res.Files, f)
+	}
+	sent += notifyNote(notified)
 
 	st := rep.API
 	fmt.Fprintf(r.stderr, "%s: wrote %s {%s}%s; %s, %s; api: %d requests, %d retries, %d rate-limited, waited %.1fs; took %.1fs\n",
@@ -101,7 +111,13 @@ func (r *run) report(ctx context.Context, rc report.ReportConfig, apps []report.
 		fmt.Fprintf(r.stderr, "%s: delivered with missing data: %s (listed under \"missing\" in %s.json and in every output)\n",
 			rc.Name, missingSummary(rep), base)
 		res.Status = Partial
+		if notifyFailed {
+			res.Status = Failed
+		}
 		return res
+	}
+	if notifyFailed {
+		return res // Failed, as for an email that could not be sent
 	}
 	res.Status = OK
 	return res

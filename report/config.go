@@ -149,6 +149,9 @@ type ReportConfig struct {
 	// Every is `every`: day, week or month overrides the cadence of the
 	// first period; "" keeps it (see plan.DueDates).
 	Every string
+	// Notify are the report's Slack, Teams, webhook and job-summary
+	// targets, in config order (config_notify.go).
+	Notify []NotifyConfig
 }
 
 // EmailConfig is a report's email block.

@@ -81,6 +81,8 @@ func (v *validator) report(p string, raw *rawReport, cfg *Config, firstLine map[
 		}
 	}
 
+	r.Notify = v.notify(p+".notify", raw.Notify)
+
 	r.Send = raw.Send
 	switch r.Send {
 	case "":

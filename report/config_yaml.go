@@ -55,12 +55,20 @@ type (
 		ComparePrevious      *bool          `yaml:"compare_previous"`
 		CatchUp              *int           `yaml:"catch_up"`
 		Every                string         `yaml:"every"`
+		Notify               []rawNotify    `yaml:"notify"`
 	}
 	rawEmail struct {
 		To      []string `yaml:"to"`
 		Cc      []string `yaml:"cc"`
 		Bcc     []string `yaml:"bcc"`
 		Subject *string  `yaml:"subject"`
+	}
+	rawNotify struct {
+		Kind      string `yaml:"kind"`
+		Name      string `yaml:"name"`
+		URLEnv    string `yaml:"url_env"`
+		SecretEnv string `yaml:"secret_env"`
+		Send      string `yaml:"send"`
 	}
 	rawThreshold struct {
 		Metric string    `yaml:"metric"`
@@ -84,6 +92,7 @@ var rawTypes = func() map[string]rawType {
 		{rawReport{}, "a report"},
 		{rawEmail{}, "the email block"},
 		{rawThreshold{}, "a threshold"},
+		{rawNotify{}, "a notify target"},
 	} {
 		t := reflect.TypeOf(x.v)
 		var keys []string
