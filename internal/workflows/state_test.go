@@ -514,3 +514,46 @@ func TestScheduleFollowsConfig(t *testing.T) {
 		t.Errorf("report.yml STATE_DIR=%q, reports.yaml state: %q; want them equal", w.Env["STATE_DIR"], state)
 	}
 }
+
+// TestWorkflowPassesNotifyVariables: every variable that a notify target of
+// reports.yaml names reaches the run step from a secret of that name, so the
+// shipped setup does not stop with exit 2 for a variable the workflow forgot.
+func TestWorkflowPassesNotifyVariables(t *testing.T) {
+	t.Parallel()
+	b, err := os.ReadFile("../../reports.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cfg struct {
+		Reports []struct {
+			Notify []struct {
+				URLEnv    string `yaml:"url_env"`
+				SecretEnv string `yaml:"secret_env"`
+			} `yaml:"notify"`
+		} `yaml:"reports"`
+	}
+	if err := yaml.Unmarshal(b, &cfg); err != nil {
+		t.Fatalf("reports.yaml: %v", err)
+	}
+	wf, err := os.ReadFile(filepath.Join(dir, "report.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := 0
+	for _, r := range cfg.Reports {
+		for _, n := range r.Notify {
+			for _, v := range []string{n.URLEnv, n.SecretEnv} {
+				if v == "" {
+					continue
+				}
+				seen++
+				if want := v + ": ${{ secrets." + v + " }}"; !strings.Contains(string(wf), want) {
+					t.Errorf("report.yml does not pass %s to the run (want %q)", v, want)
+				}
+			}
+		}
+	}
+	if seen == 0 {
+		t.Log("reports.yaml names no notify variables")
+	}
+}
