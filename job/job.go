@@ -133,6 +133,7 @@ type run struct {
 	company string
 	apps    []report.App
 	roster  roster
+	hist    *History // nil without a state folder
 }
 
 func (r *run) all(ctx context.Context) Result {
@@ -145,6 +146,7 @@ func (r *run) all(ctx context.Context) Result {
 		r.printLines(err)
 		return Result{Status: ConfigError}
 	}
+	defer r.closeHistory()
 	if err := r.connect(ctx); err != nil {
 		var ue *usageError
 		if errors.As(err, &ue) {
@@ -242,6 +244,7 @@ func (r *run) connect(ctx context.Context) error {
 		r.log.Debug("api client", "base_url", base)
 		r.src = NewAPISource(client, r.cfg.API.CompanyID)
 	}
+	r.openHistory()
 	company, err := r.src.Company(ctx)
 	if err != nil {
 		return err
