@@ -141,6 +141,39 @@ func (h *History) stored(app string, metric report.MetricKey, interval time.Dura
 	return c.held[state.KeyOf(app, metric, d)], nil
 }
 
+// storedOrFolded is the stored day at interval, or, for a UTC day asked in
+// one daily bucket, the day stored hourly folded into it (summed or
+// averaged by the metric's fold, as Kinsta computes a daily bucket from
+// its hours) when every one of its 24 hours is there.
+func (h *History) storedOrFolded(app string, info report.MetricInfo, interval time.Duration, d time.Time) (*state.Day, error) {
+	x, err := h.stored(app, info.Key, interval, d)
+	if x != nil || err != nil || interval != utcDay || info.Kind == report.KindRuns {
+		return x, err
+	}
+	hourly, err := h.stored(app, info.Key, time.Hour, d)
+	if hourly == nil || err != nil {
+		return nil, err
+	}
+	whole := func(ps []report.Point) bool { return len(ps) == 24 }
+	folded := &state.Day{App: app, Metric: info.Key, Interval: utcDay, Day: d}
+	switch info.Kind {
+	case report.KindSeries:
+		if !whole(hourly.Points) {
+			return nil, nil
+		}
+		folded.Points = report.FoldDays(hourly.Points, time.UTC, info.Fold)
+	case report.KindProcesses:
+		folded.Processes = make([]report.Process, len(hourly.Processes))
+		for i, p := range hourly.Processes {
+			if !whole(p.Points) {
+				return nil, nil
+			}
+			folded.Processes[i] = report.Process{Name: p.Name, Limit: p.Limit, Points: report.FoldDays(p.Points, time.UTC, info.Fold)}
+		}
+	}
+	return folded, nil
+}
+
 // Metric serves r from the history where it can.
 func (h *History) Metric(ctx context.Context, r plan.Request) (*report.Metric, error) {
 	info, ok := report.Info(r.Metric)
@@ -202,7 +235,7 @@ func (h *History) days(ctx context.Context, r plan.Request, info report.MetricIn
 	for _, d := range state.UTCDays(r.Start, r.End) {
 		end := d.Add(utcDay)
 		if !end.After(h.now) { // closed
-			x, err := h.stored(r.App, r.Metric, r.Interval, d)
+			x, err := h.storedOrFolded(r.App, info, r.Interval, d)
 			if err != nil {
 				h.log.Warn("history not read; fetching", "app", r.App, "metric", r.Metric, "err", err)
 			}
@@ -448,6 +481,49 @@ func (r *run) closeHistory() {
 	}
 	if s := r.hist.HistoryStats(); s.Served+s.Partial+s.Fetched > 0 {
 		fmt.Fprintln(r.stderr, historyLine(s))
+	}
+}
+
+// Held is the share (0 to 1) of the (app, metric, UTC day) of window w
+// that the history holds, over the day-based metrics among metrics (slowest
+// requests are not counted).
+func (h *History) Held(apps []report.App, metrics []report.MetricKey, w *plan.Window) float64 {
+	n, held := 0, 0
+	for _, k := range metrics {
+		info, ok := report.Info(k)
+		if !ok || info.Kind == report.KindRows {
+			continue
+		}
+		for _, a := range apps {
+			for _, d := range state.UTCDays(w.Start, w.End) {
+				n++
+				if x, err := h.storedOrFolded(a.ID, info, w.FetchInterval, d); x != nil && err == nil {
+					held++
+				}
+			}
+		}
+	}
+	if n == 0 {
+		return 0
+	}
+	return float64(held) / float64(n)
+}
+
+// restorePrevious gives back the previous windows plan dropped as lying
+// past Kinsta's retention when the history holds any of them: the change
+// is then computed, and the figures' coverage says how much was there.
+func (r *run) restorePrevious(rc report.ReportConfig, p plan.Plan, apps []report.App) {
+	if r.hist == nil {
+		return
+	}
+	for _, w := range p.Windows {
+		if w.PastRetention == nil {
+			continue
+		}
+		if held := r.hist.Held(apps, rc.Metrics, w.PastRetention); held > 0 {
+			r.log.Debug("previous period past retention served from the history", "report", rc.Name, "period", w.Period, "held", held)
+			w.RestorePrevious()
+		}
 	}
 }
 
