@@ -34,6 +34,9 @@ type History struct {
 
 	cacheMu sync.Mutex
 	cache   map[cacheKey]*cachedDay
+	// fresh holds the days fetched in this run, so a later request of the
+	// run (another report, the same days) is served from them.
+	fresh map[freshKey]*state.Day
 
 	mu      sync.Mutex
 	batch   *state.Batch
@@ -52,7 +55,7 @@ func NewHistory(inner Source, store *state.Store, now, batchNow time.Time, log *
 		log = slog.New(slog.DiscardHandler)
 	}
 	return &History{Source: inner, store: store, now: now, log: log,
-		cache: map[cacheKey]*cachedDay{}, batch: store.Begin(batchNow)}
+		cache: map[cacheKey]*cachedDay{}, fresh: map[freshKey]*state.Day{}, batch: store.Begin(batchNow)}
 }
 
 // HistoryStats is what the history did in a run.
@@ -91,6 +94,11 @@ func (h *History) Commit() error {
 
 const utcDay = 24 * time.Hour
 
+type freshKey struct {
+	key      state.Key
+	interval time.Duration
+}
+
 type cacheKey struct {
 	interval time.Duration
 	day      time.Time
@@ -111,6 +119,10 @@ func (h *History) stored(app string, metric report.MetricKey, interval time.Dura
 		interval = 0 // run_time days are stored without an interval; any read returns them
 	}
 	h.cacheMu.Lock()
+	if x := h.fresh[freshKey{state.KeyOf(app, metric, d), interval}]; x != nil {
+		h.cacheMu.Unlock()
+		return x, nil
+	}
 	c := h.cache[cacheKey{interval, d}]
 	if c == nil {
 		c = &cachedDay{}
@@ -220,6 +232,7 @@ func (h *History) slowest(ctx context.Context, r plan.Request) (*report.Metric, 
 	}
 	if !r.End.After(h.now) && r.End.After(r.Start) {
 		h.put(func(b *state.Batch) error { return b.PutSlowest(r.App, r.Start, r.End, r.SlowestLimit, m.Rows) })
+		// (Not kept in memory: one run asks for a window's rows once.)
 	}
 	return m, nil
 }
@@ -323,32 +336,50 @@ func (h *History) keep(r plan.Request, info report.MetricInfo, s span, m *report
 		if d.Before(s.from) || end.After(s.to) || end.After(h.now) {
 			continue
 		}
+		x := &state.Day{App: r.App, Metric: r.Metric, Interval: r.Interval, Day: d}
+		var put func(*state.Batch) error
 		switch info.Kind {
 		case report.KindSeries:
-			ps := clipPoints(m.Points, d, end)
-			h.put(func(b *state.Batch) error { return b.PutSeries(r.App, r.Metric, r.Interval, d, ps) })
+			x.Points = orEmpty(clipPoints(m.Points, d, end))
+			put = func(b *state.Batch) error { return b.PutSeries(r.App, r.Metric, r.Interval, d, x.Points) }
 		case report.KindProcesses:
-			procs := make([]report.Process, len(m.Processes))
+			x.Processes = make([]report.Process, len(m.Processes))
 			for i, p := range m.Processes {
-				procs[i] = report.Process{Name: p.Name, Limit: p.Limit, Points: clipPoints(p.Points, d, end)}
+				x.Processes[i] = report.Process{Name: p.Name, Limit: p.Limit, Points: orEmpty(clipPoints(p.Points, d, end))}
 			}
-			h.put(func(b *state.Batch) error { return b.PutProcesses(r.App, r.Metric, r.Interval, d, procs) })
+			put = func(b *state.Batch) error { return b.PutProcesses(r.App, r.Metric, r.Interval, d, x.Processes) }
 		case report.KindRuns:
-			runs := clipRuns(m.Runs, d, end)
-			h.put(func(b *state.Batch) error { return b.PutRuns(r.App, d, runs) })
+			x.Interval = 0
+			x.Runs = clipRuns(m.Runs, d, end)
+			put = func(b *state.Batch) error { return b.PutRuns(r.App, d, x.Runs) }
+		default:
+			continue
+		}
+		if h.put(put) {
+			h.cacheMu.Lock()
+			h.fresh[freshKey{state.KeyOf(r.App, r.Metric, d), x.Interval}] = x
+			h.cacheMu.Unlock()
 		}
 	}
 }
 
-func (h *History) put(fn func(*state.Batch) error) {
+func (h *History) put(fn func(*state.Batch) error) bool {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if err := fn(h.batch); err != nil {
 		// The history is a cache: a day it cannot keep is fetched again.
 		h.log.Warn("day not kept in the history", "err", err)
-		return
+		return false
 	}
 	h.puts++
+	return true
+}
+
+func orEmpty(ps []report.Point) []report.Point {
+	if ps == nil {
+		return []report.Point{}
+	}
+	return ps
 }
 
 // clipPoints returns the points in [from, to), in a new slice.
