@@ -18,6 +18,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"path/filepath"
 	"strings"
 	"syscall"
 	"time"
@@ -90,6 +91,11 @@ func run(ctx context.Context, args []string, stderr io.Writer, getenv func(strin
 			return exitFailure
 		}
 		opts.Source = src
+		// -demo keeps its history under -out, never in the real state
+		// folder: a second -demo run shows what the history saves.
+		if cfg.State != "" {
+			cfg.State = filepath.Join(o.out, "state")
+		}
 	}
 	return exitCode(job.Run(ctx, cfg, opts).Status)
 }
