@@ -270,6 +270,24 @@ func (h *History) days(ctx context.Context, r plan.Request, info report.MetricIn
 		spans = append(spans, span{from: d, to: end})
 		open = true
 	}
+	// Kinsta counts requests, not days: one request over the held days
+	// between two missing stretches costs less than two. The held days in
+	// it are taken from the answer (the same closed data) and not stored
+	// again.
+	inSpan := map[time.Time]bool{}
+	if len(spans) > 1 {
+		all := span{from: spans[0].from, to: spans[len(spans)-1].to}
+		spans = []span{all}
+		kept := held[:0]
+		for _, x := range held {
+			if !x.Day.Before(all.from) && x.Day.Before(all.to) {
+				inSpan[x.Day] = true
+				continue
+			}
+			kept = append(kept, x)
+		}
+		held = kept
+	}
 	for i := range spans {
 		s := &spans[i]
 		// A partial first day past retention: ask only for the window's part.
@@ -301,15 +319,15 @@ func (h *History) days(ctx context.Context, r plan.Request, info report.MetricIn
 		if m.Unit != "" {
 			out.Unit = m.Unit
 		}
-		h.keep(r, info, s, m)
+		h.keep(r, info, s, m, inSpan)
 		add(m)
 	}
 	h.count(len(held) > 0, len(spans) > 0)
 
 	// Clip to the request: spans and stored days are whole UTC days.
-	out.Points = clipPoints(out.Points, r.Start, r.End)
+	out.Points = sortPoints(clipPoints(out.Points, r.Start, r.End))
 	for i := range out.Processes {
-		out.Processes[i].Points = clipPoints(out.Processes[i].Points, r.Start, r.End)
+		out.Processes[i].Points = sortPoints(clipPoints(out.Processes[i].Points, r.Start, r.End))
 	}
 	out.Runs = mergeRuns(clipRuns(out.Runs, r.Start, r.End))
 	switch info.Kind {
@@ -329,11 +347,12 @@ func (h *History) days(ctx context.Context, r plan.Request, info report.MetricIn
 	return out, nil
 }
 
-// keep adds to the batch every closed UTC day that span s covers whole.
-func (h *History) keep(r plan.Request, info report.MetricInfo, s span, m *report.Metric) {
+// keep adds to the batch every closed UTC day that span s covers whole,
+// except those the history already holds.
+func (h *History) keep(r plan.Request, info report.MetricInfo, s span, m *report.Metric, held map[time.Time]bool) {
 	for _, d := range state.UTCDays(s.from, s.to) {
 		end := d.Add(utcDay)
-		if d.Before(s.from) || end.After(s.to) || end.After(h.now) {
+		if d.Before(s.from) || end.After(s.to) || end.After(h.now) || held[d] {
 			continue
 		}
 		x := &state.Day{App: r.App, Metric: r.Metric, Interval: r.Interval, Day: d}
@@ -379,6 +398,12 @@ func orEmpty(ps []report.Point) []report.Point {
 	if ps == nil {
 		return []report.Point{}
 	}
+	return ps
+}
+
+// sortPoints sorts stored and fetched points together by time.
+func sortPoints(ps []report.Point) []report.Point {
+	slices.SortStableFunc(ps, func(a, b report.Point) int { return a.Time.Compare(b.Time) })
 	return ps
 }
 

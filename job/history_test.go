@@ -277,9 +277,11 @@ func TestHistoryCrashBeforeCommitLosesNothingCommitted(t *testing.T) {
 	}
 }
 
-// TestHistoryCoalescesMissingDays: a week with its middle day stored asks
-// for the days before it and the days after it: two requests, whole UTC
-// days, and the open day up to the window's end.
+// TestHistoryCoalescesMissingDays: missing days make one request, from a
+// UTC midnight (a closed day is asked for whole) to the window's end (the
+// open day); a stored day between two missing stretches does not split it
+// (Kinsta counts requests, not days), and what is stored is not stored
+// again.
 func TestHistoryCoalescesMissingDays(t *testing.T) {
 	t.Parallel()
 	cfg := loadConfig(t, weeklyCompare)
@@ -304,47 +306,23 @@ func TestHistoryCoalescesMissingDays(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(rec.requests) != 2 || !rec.requests[0].Start.Equal(start) || !rec.requests[0].End.Equal(mid) ||
-		!rec.requests[1].Start.Equal(mid.AddDate(0, 0, 1)) || !rec.requests[1].End.Equal(now) {
-		t.Errorf("requests %+v, want [17, 20) and [21, now)", rec.requests)
+	if len(rec.requests) != 1 || !rec.requests[0].Start.Equal(start) || !rec.requests[0].End.Equal(now) {
+		t.Errorf("requests %+v, want one: [17, now)", rec.requests)
+	}
+	// 17, 18, 19, 21, 22 are closed and new; 20 was stored; 23 is open.
+	if got := h.HistoryStats().Stored; got != 1+5 {
+		t.Errorf("%d days stored in the run, want 1 then 5", got)
 	}
 	if want := int(now.Sub(start) / time.Hour); len(m.Points) != want {
 		t.Errorf("%d points, want %d hours", len(m.Points), want)
 	}
-}
-
-// TestHistoryBerlinWeekEqualsTheAPI: a Berlin week starts and ends an hour
-// into a UTC day. Served from the history (whole UTC days, clipped), its
-// figures are those of a run without history asking for the week itself.
-func TestHistoryBerlinWeekEqualsTheAPI(t *testing.T) {
-	t.Parallel()
-	const berlinWeekly = "timezone: Europe/Berlin\nreports:\n  - name: weekly\n    periods: [previous_week]\n    users: false\n"
-	withHistory := loadConfig(t, berlinWeekly)
-	histRun(t, withHistory, monday)
-	_, _, out, reqs := histRun(t, withHistory, monday)
-	if len(reqs) != 0 {
-		t.Errorf("re-run of a closed Berlin week made %d metric requests", len(reqs))
+	rec.requests = nil
+	midDay := time.Date(2026, 11, 18, 12, 0, 0, 0, time.UTC) // clipped to the request
+	m, err = h.Metric(t.Context(), plan.Request{App: app, Metric: report.Bandwidth, Start: midDay, End: mid.AddDate(0, 0, 1), Interval: time.Hour})
+	if err != nil || len(m.Points) != 60 || !m.Points[0].Time.Equal(midDay) {
+		t.Fatalf("err %v, %d points; want the 60 hours from the 18th 12:00 to the 21st", err, len(m.Points))
 	}
-	none := loadConfig(t, "state: none\n"+berlinWeekly)
-	_, stderr, outNone, _ := histRun(t, none, monday)
-	if strings.Contains(stderr, "history:") {
-		t.Errorf("state: none printed a history line:\n%s", stderr)
-	}
-	a := readDoc(t, filepath.Join(outNone, "weekly", "weekly_2026-11-23.json"))
-	b := readDoc(t, filepath.Join(out, "weekly", "weekly_2026-11-23.json"))
-	for ai := range a.Periods[0].Apps {
-		for k, raw := range a.Periods[0].Apps[ai].Metrics {
-			got := b.Periods[0].Apps[ai].Metrics[k]
-			if k == "run_time" { // process ids differ where the API cut runs at the window's start
-				x, y := figuresOf(t, raw), figuresOf(t, got)
-				if x.Total == nil || y.Total == nil || !near(*x.Total, *y.Total) || y.Previous.Total == nil || !near(*x.Previous.Total, *y.Previous.Total) {
-					t.Errorf("run_time total %v/%v, want %v/%v", y.Total, y.Previous.Total, x.Total, x.Previous.Total)
-				}
-				continue
-			}
-			if string(got) != string(raw) {
-				t.Errorf("%s %s from the history differs from the API's:\n got %.400s\nwant %.400s", a.Periods[0].Apps[ai].Name, k, got, raw)
-			}
-		}
+	if len(rec.requests) != 0 {
+		t.Errorf("days fetched earlier in the run asked again: %+v", rec.requests)
 	}
 }
