@@ -583,6 +583,26 @@ func (r *run) restorePrevious(rc report.ReportConfig, p plan.Plan, apps []report
 	}
 }
 
+// rosterFor is the roster of a report: the one the history kept for
+// exactly its first window when there is one (a re-run of a closed week
+// shows the roster it showed), else the run's, fetched once, which is
+// then kept for that window when it is closed.
+func (r *run) rosterFor(ctx context.Context, p plan.Plan) ([]report.User, error) {
+	if r.hist == nil || len(p.Windows) == 0 {
+		return r.users(ctx)
+	}
+	w := p.Windows[0]
+	users, ok, err := r.hist.store.Users(w.Start, w.End)
+	if err == nil && ok {
+		return users, nil
+	}
+	users, err = r.users(ctx)
+	if err == nil && w.End.After(w.Start) && !w.End.After(r.hist.now) {
+		r.hist.put(func(b *state.Batch) error { return b.PutUsers(w.Start, w.End, users) })
+	}
+	return users, err
+}
+
 // historyLine is the line a run prints about the history.
 func historyLine(s HistoryStats) string {
 	line := fmt.Sprintf("history: %d metric requests served from state/, %d fetched", s.Served, s.Fetched)

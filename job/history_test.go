@@ -326,3 +326,27 @@ func TestHistoryCoalescesMissingDays(t *testing.T) {
 		t.Errorf("days fetched earlier in the run asked again: %+v", rec.requests)
 	}
 }
+
+// TestHistoryRosterReusedForTheSameWindow: the roster fetched for a closed
+// week is kept, and a re-run of that week shows it without asking again.
+func TestHistoryRosterReusedForTheSameWindow(t *testing.T) {
+	t.Parallel()
+	cfg := loadConfig(t, "timezone: UTC\nreports:\n  - name: weekly\n    apps: [shop]\n    periods: [previous_week]\n    metrics: [bandwidth]\n")
+	count := func() (int, doc) {
+		at, _ := time.Parse(time.RFC3339, monday)
+		rec, _ := simSource(t, cfg, kinstatest.Options{})
+		res, stderr, out := run(t, cfg, rec, monday, nil, func(o *job.Options) { o.Clock = func() time.Time { return at } })
+		if res.Status != job.OK {
+			t.Fatalf("status %v:\n%s", res.Status, stderr)
+		}
+		return rec.users, readDoc(t, filepath.Join(out, "weekly", "weekly_2026-11-23.json"))
+	}
+	first, d1 := count()
+	second, d2 := count()
+	if first != 1 || second != 0 {
+		t.Errorf("roster requests: %d then %d, want 1 then 0", first, second)
+	}
+	if len(d2.Users) == 0 || len(d2.Users) != len(d1.Users) {
+		t.Errorf("re-run shows %d users, first run %d", len(d2.Users), len(d1.Users))
+	}
+}
