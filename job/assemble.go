@@ -25,7 +25,7 @@ func (r *run) assemble(ctx context.Context, rc report.ReportConfig, p plan.Plan,
 		Notes:       slices.Clone(p.Notes),
 	}
 	if rc.Users {
-		users, err := r.users(ctx)
+		users, err := r.rosterFor(ctx, p)
 		if err == nil {
 			rep.Users = users
 		} else {

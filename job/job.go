@@ -175,6 +175,7 @@ type run struct {
 
 	apps   []report.App
 	roster roster
+	hist   *History // nil without a state folder
 }
 
 func (r *run) all(ctx context.Context) Result {
@@ -214,6 +215,7 @@ func (r *run) all(ctx context.Context) Result {
 		fmt.Fprintln(r.stderr, "nothing due: every due date up to -now is done; no API request made")
 		return res
 	}
+	defer r.closeHistory()
 	if err := r.connect(ctx); err != nil {
 		var ue *usageError
 		if errors.As(err, &ue) {
@@ -317,6 +319,7 @@ func (r *run) connect(ctx context.Context) error {
 		r.log.Debug("api client", "base_url", base)
 		r.src = NewAPISource(client, r.cfg.API.CompanyID)
 	}
+	r.openHistory()
 	company, err := r.src.Company(ctx)
 	if err != nil {
 		return err

@@ -38,6 +38,7 @@ func (r *run) report(ctx context.Context, rc report.ReportConfig, apps []report.
 				"start", w.Start.Format(time.RFC3339), "retention_days", report.RetentionDays)
 		}
 	}
+	r.restorePrevious(rc, p, apps)
 	g, err := r.gather(ctx, rc, p, apps)
 	if err != nil {
 		fmt.Fprintf(r.stderr, "report %s: %s\n", rc.Name, oneLine(err))

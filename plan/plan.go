@@ -31,6 +31,12 @@ type Window struct {
 	// Previous is the window compared against, or nil (compare_previous
 	// off, an empty window, or a previous window wholly past retention).
 	Previous *Window
+	// PastRetention is the previous window when it lies wholly past
+	// Kinsta's retention and Previous is nil for that reason: a run that
+	// keeps a history may still compare against it (RestorePrevious).
+	PastRetention *Window
+	// dropNote is the note saying there is no change for that reason.
+	dropNote string
 	// Notes are remarks shown with the period (daily buckets, an empty
 	// window, retention).
 	Notes []string
@@ -126,6 +132,8 @@ func For(rc report.ReportConfig, now time.Time) (Plan, error) {
 		w.Notes = append(w.Notes, r.window...)
 		if r.keepPrevious {
 			w.Previous = prev
+		} else if prev != nil {
+			w.PastRetention, w.dropNote = prev, r.dropNote
 		}
 		p.Windows = append(p.Windows, w)
 	}

@@ -280,3 +280,33 @@ func TestForUnknownPeriodNamesItsLine(t *testing.T) {
 		t.Errorf("err = %v", err)
 	}
 }
+
+// TestRestorePreviousPastRetention: plan drops a previous window wholly
+// past retention but keeps it aside; a run whose history holds it restores
+// it, and the note saying "no change" gives way to one naming the history.
+func TestRestorePreviousPastRetention(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 12, 1, 6, 0, 0, 0, time.UTC)
+	p, err := plan.For(rc(time.UTC, true, "", named("previous_month")), now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := p.Windows[0]
+	if w.Previous != nil || w.PastRetention == nil || !w.PastRetention.Start.Equal(day(time.UTC, 2026, 10, 1)) {
+		t.Fatalf("previous %v, past retention %v; want none and October", w.Previous, w.PastRetention)
+	}
+	if len(w.Notes) != 2 || !strings.HasPrefix(w.Notes[1], "No change against the previous period") {
+		t.Fatalf("notes %q", w.Notes)
+	}
+	w.RestorePrevious()
+	if w.Previous == nil || w.PastRetention != nil || !w.Previous.End.Equal(day(time.UTC, 2026, 11, 1)) {
+		t.Errorf("after restore: previous %v, past retention %v", w.Previous, w.PastRetention)
+	}
+	if got := strings.Join(w.Notes, "|"); strings.Contains(got, "No change") || !strings.Contains(got, "2026-10-01 to 2026-10-31) lies beyond Kinsta's 30-day retention: it is served from the history") {
+		t.Errorf("notes after restore: %q", w.Notes)
+	}
+	w.RestorePrevious() // idempotent
+	if n := len(w.Notes); n != 2 {
+		t.Errorf("%d notes after a second restore, want 2", n)
+	}
+}

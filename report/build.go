@@ -13,7 +13,9 @@ import (
 // missing metric would read as "nothing crossed".
 func Build(r *Report, ts []Threshold) {
 	Finalize(r)
+	SetCoverage(r)
 	CompareWithPrevious(r)
+	GateChanges(r)
 	r.Alerts = EvaluateThresholds(r, ts)
 	for i, th := range ts {
 		for _, p := range r.Periods {

@@ -71,6 +71,9 @@ type Config struct {
 	// SMTP is nil when the config has no smtp block.
 	SMTP    *SMTPConfig
 	Reports []ReportConfig
+	// State is the state folder (history and send ledger), absolute; ""
+	// when the config says state: none (see config_state.go).
+	State string
 }
 
 // APIConfig is the api block.

@@ -68,6 +68,7 @@ func (v *validator) build(raw *rawConfig) *Config {
 	if raw.SMTP != nil {
 		cfg.SMTP = v.smtp(raw.SMTP)
 	}
+	cfg.State = v.state(raw.State)
 
 	if r, ok := v.refs["reports"]; !ok || isNull(r.val) || (r.val.Kind == yaml.SequenceNode && len(r.val.Content) == 0) {
 		v.errorf("reports", "no reports (want at least one report with a name and periods)")

@@ -261,7 +261,7 @@ func TestParseConfigErrors(t *testing.T) {
 			"timezon: UTC",
 			"reports: [{name: r, periods: [yesterday]}]",
 		), []string{
-			`t.yaml:1: timezon: unknown key "timezon", did you mean "timezone"? (want one of: api, timezone, smtp, reports)`,
+			`t.yaml:1: timezon: unknown key "timezon", did you mean "timezone"? (want one of: api, timezone, smtp, reports`,
 		}},
 		{"password in the YAML", withSMTP(
 			"  password: hunter2",

@@ -22,6 +22,7 @@ type (
 		Timezone string      `yaml:"timezone"`
 		SMTP     *rawSMTP    `yaml:"smtp"`
 		Reports  []rawReport `yaml:"reports"`
+		State    *string     `yaml:"state"`
 	}
 	rawAPI struct {
 		BaseURL           string   `yaml:"base_url"`

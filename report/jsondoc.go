@@ -264,7 +264,7 @@ func metricJSON(m *Metric, ts func(time.Time) string) any {
 		for _, r := range m.Runs {
 			runs = append(runs, jsonRun{ProcessID: r.ProcessID, Plan: r.Plan, Seconds: num(r.Seconds), Start: ts(r.Start), End: ts(r.End)})
 		}
-		o := orderedFields{{"unit", info.Unit}}
+		o := orderedFields{{"unit", info.Unit}, coverageField(m.Coverage)}
 		o = appendFigures(o, info, m.Summary)
 		return append(o, field{"runs", runs})
 	case KindProcesses:
@@ -274,9 +274,9 @@ func metricJSON(m *Metric, ts func(time.Time) string) any {
 			o = appendFigures(o, info, p.Summary)
 			procs = append(procs, append(o, field{"points", pointsJSON(p.Points, ts)}))
 		}
-		return orderedFields{{"unit", info.Unit}, {"processes", procs}}
+		return orderedFields{{"unit", info.Unit}, coverageField(m.Coverage), {"processes", procs}}
 	default:
-		o := orderedFields{{"unit", info.Unit}}
+		o := orderedFields{{"unit", info.Unit}, coverageField(m.Coverage)}
 		o = appendFigures(o, info, m.Summary)
 		return append(o, field{"points", pointsJSON(m.Points, ts)})
 	}
@@ -302,8 +302,23 @@ func appendFigures(o orderedFields, info MetricInfo, s Summary) orderedFields {
 	if s.Change != nil {
 		pct := Figures{Total: round2(s.Change.Percent.Total), Average: round2(s.Change.Percent.Average), Peak: round2(s.Change.Percent.Peak)}
 		o = append(o, field{"previous", figs(s.Change.Previous)}, field{"change_percent", figs(pct)})
+		o = append(o, field{"previous_coverage", round4(s.Change.PreviousCoverage)})
+		if s.Change.Reason != "" {
+			o = append(o, field{"change_note", s.Change.Reason})
+		}
 	}
 	return o
+}
+
+// coverageField is a metric's coverage (coverage.go), 0 to 1 with four
+// decimals; null where it does not apply.
+func coverageField(c *float64) field { return field{"coverage", round4(c)} }
+
+func round4(v *float64) *float64 {
+	if v == nil || math.IsNaN(*v) || math.IsInf(*v, 0) {
+		return nil
+	}
+	return F(math.Round(*v*10000) / 10000)
 }
 
 func pointsJSON(ps []Point, ts func(time.Time) string) []jsonPoint {

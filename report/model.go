@@ -196,6 +196,10 @@ type Metric struct {
 	Processes []Process
 	// Summary of Points or Runs (not used for KindProcesses and KindRows).
 	Summary Summary
+	// Coverage is the share of the period's buckets that hold data, 0 to 1
+	// (coverage.go); nil where it does not apply (slowest requests, a
+	// period without a whole bucket).
+	Coverage *float64
 }
 
 // Point is one bucket of a series. Time is the start of the bucket, in the
@@ -222,6 +226,12 @@ type Change struct {
 	// Percent holds the change in percent per figure; nil when it cannot be
 	// computed (no data on either side, or a zero previous value: "new").
 	Percent Figures
+	// PreviousCoverage is the previous metric's Coverage.
+	PreviousCoverage *float64
+	// Reason says why Percent is not shown although both periods have
+	// figures, e.g. "n/a: previous period 34 % covered" (coverage.go);
+	// renderers show it instead of a change.
+	Reason string
 }
 
 // Figures is a set of optional headline figures.

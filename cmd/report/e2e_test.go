@@ -9,6 +9,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -256,6 +258,9 @@ func TestRunDemo(t *testing.T) {
 		t.Fatalf("demo wrote nothing: %v", err)
 	}
 	for _, e := range entries {
+		if e.Name() == "state" {
+			continue // -demo keeps its history under -out
+		}
 		files, _ := os.ReadDir(filepath.Join(res.out, e.Name()))
 		exts := map[string]bool{}
 		for _, f := range files {
@@ -266,6 +271,35 @@ func TestRunDemo(t *testing.T) {
 				t.Errorf("report %s: no %s artifact (have %v)", e.Name(), ext, files)
 			}
 		}
+	}
+}
+
+// TestRunDemoTwiceServesFromState: -demo keeps its history in <out>/state,
+// so the second run with the same -out says what the history saved.
+func TestRunDemoTwiceServesFromState(t *testing.T) {
+	t.Parallel()
+	cfg := repoConfig(t)
+	out := filepath.Join(t.TempDir(), "out")
+	first := runReport(t, cfg, nil, "-demo", "-now", "2026-11-23T06:00:00Z", "-out", out)
+	second := runReport(t, cfg, nil, "-demo", "-now", "2026-11-23T06:00:00Z", "-out", out)
+	if first.code != 0 || second.code != 0 {
+		t.Fatalf("exit %d and %d, stderr:\n%s\n%s", first.code, second.code, first.stderr, second.stderr)
+	}
+	re := regexp.MustCompile(`history: (\d+) metric requests served from state/, (\d+) fetched`)
+	m1, m2 := re.FindStringSubmatch(first.stderr), re.FindStringSubmatch(second.stderr)
+	if m1 == nil || m2 == nil {
+		t.Fatalf("no history line:\n%s\n%s", first.stderr, second.stderr)
+	}
+	t.Logf("first run: %s; second run: %s", m1[0], m2[0])
+	n := func(s string) int { v, _ := strconv.Atoi(s); return v }
+	// The first run serves only what one report fetched for another; the
+	// second asks only for days still open at -now (daily-shop's New York
+	// yesterday ends in a UTC day that has not ended).
+	if n(m2[1]) <= n(m1[1]) || n(m2[2])*10 > n(m1[2]) {
+		t.Errorf("first run %q, second run %q: want the second to serve more and fetch a tenth or less", m1[0], m2[0])
+	}
+	if _, err := os.Stat(filepath.Join(out, "state", "history")); err != nil {
+		t.Errorf("no history under -out: %v", err)
 	}
 }
 

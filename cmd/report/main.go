@@ -83,21 +83,25 @@ func run(ctx context.Context, args []string, stderr io.Writer, getenv func(strin
 	opts := job.Options{
 		Now: o.now, Clock: clock, Getenv: getenv, OutDir: o.out, Reports: o.reports,
 		DryRun: o.dryRun, Verbose: o.verbose, Logger: log, Stderr: stderr, Resend: o.resend,
-		// TODO(lead): take the state folder from the config's `state:` key
-		// (P1) at merge; "" when it is turned off.
-		StateDir: filepath.Join(filepath.Dir(cfg.File), "state"),
 	}
 	if o.demo {
-		// TODO(lead): P1's -demo state under -out; the demo reads this
-		// ledger and never writes it (-demo implies -dry-run).
-		opts.StateDir = filepath.Join(o.out, "state")
 		src, err := demoSource(cfg, log)
 		if err != nil {
 			fmt.Fprintln(stderr, "report:", err)
 			return exitFailure
 		}
 		opts.Source = src
+		// -demo keeps its history under -out, never in the real state
+		// folder: a second -demo run shows what the history saves.
+		// It reads that folder's ledger and never writes it (-demo implies
+		// -dry-run).
+		if cfg.State != "" {
+			cfg.State = filepath.Join(o.out, "state")
+		}
 	}
+	// The send ledger and the history share the state folder ("" for
+	// `state: none`: neither).
+	opts.StateDir = cfg.State
 	return exitCode(job.Run(ctx, cfg, opts).Status)
 }
 

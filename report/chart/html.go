@@ -408,6 +408,9 @@ func figure(s report.Summary, info report.MetricInfo) (figureLine, bool) {
 	l.Value = report.FormatValue(info.Unit, *head)
 	if s.Change != nil {
 		l.Change = change(info, *head, prev, pct)
+		if s.Change.Reason != "" { // a period too little covered: say why, no arrow
+			l.Change.Arrow, l.Change.Percent, l.Change.Word, l.Change.Class = "", s.Change.Reason, "", "neutral"
+		}
 	}
 	return l, true
 }

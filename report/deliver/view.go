@@ -246,6 +246,7 @@ func cellOf(a report.App, c headline) cellView {
 	}
 	var cur, prev *float64
 	hasChange := false
+	reason := "" // why the change is withheld (report.GateChanges)
 	switch info.Kind {
 	case report.KindProcesses:
 		// The headline is the highest peak of any process, compared with
@@ -259,6 +260,7 @@ func cellOf(a report.App, c headline) cellView {
 			}
 			if ch := pr.Summary.Change; ch != nil {
 				hasChange = true
+				reason = ch.Reason
 				if x := c.pick(ch.Previous); x != nil && (prev == nil || *x > *prev) {
 					prev = report.F(*x)
 				}
@@ -268,6 +270,7 @@ func cellOf(a report.App, c headline) cellView {
 		cur = c.pick(figures(m.Summary))
 		if ch := m.Summary.Change; ch != nil {
 			hasChange = true
+			reason = ch.Reason
 			prev = c.pick(ch.Previous)
 		}
 	}
@@ -277,7 +280,10 @@ func cellOf(a report.App, c headline) cellView {
 		return cell
 	}
 	cell.Value = report.FormatValue(info.Unit, *cur)
-	if hasChange {
+	switch {
+	case hasChange && reason != "":
+		cell.Change = &changeView{Text: reason, Tone: "unknown"}
+	case hasChange:
 		cell.Change = changeOf(report.DescribeChange(info, prev, cur))
 	}
 	return cell

@@ -308,6 +308,9 @@ func (b *book) summaryCell(a report.App, c sumCol) any {
 		if s.Change == nil {
 			return b.missingCell(TextNA)
 		}
+		if s.Change.Reason != "" { // a period too little covered (report.GateChanges)
+			return b.missingCell(s.Change.Reason)
+		}
 		if pct := c.fig.ofFigures(s.Change.Percent); pct != nil && !math.IsNaN(*pct) && !math.IsInf(*pct, 0) {
 			return styled(c.style, *pct/100)
 		}
