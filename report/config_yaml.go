@@ -29,6 +29,7 @@ type (
 		Concurrency       *int     `yaml:"concurrency"`
 		RequestsPerMinute *float64 `yaml:"requests_per_minute"`
 		MaxRetries        *int     `yaml:"max_retries"`
+		SitesBaseURL      string   `yaml:"sites_base_url"` // config_sites.go
 	}
 	rawSMTP struct {
 		Host           string    `yaml:"host"`
@@ -53,6 +54,8 @@ type (
 		Thresholds           []rawThreshold `yaml:"thresholds"`
 		Send                 string         `yaml:"send"`
 		ComparePrevious      *bool          `yaml:"compare_previous"`
+		Sites                yaml.Node      `yaml:"sites"`        // config_sites.go
+		Environments         yaml.Node      `yaml:"environments"` // config_sites.go
 	}
 	rawEmail struct {
 		To      []string `yaml:"to"`
@@ -65,6 +68,7 @@ type (
 		Above  yaml.Node `yaml:"above"`
 		On     string    `yaml:"on"`
 		Apps   []string  `yaml:"apps"`
+		Sites  []string  `yaml:"sites"` // config_sites.go
 	}
 )
 
