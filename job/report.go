@@ -18,7 +18,7 @@ import (
 func (r *run) report(ctx context.Context, rc report.ReportConfig, apps []report.App) ReportResult {
 	res := ReportResult{Name: rc.Name, Status: Failed}
 	start := r.o.Clock()
-	before := r.src.Stats()
+	before := addStats(r.src.Stats(), r.sitesStats())
 	p, err := plan.For(rc, r.o.Now)
 	if err != nil {
 		var pe *plan.PeriodError
@@ -43,7 +43,7 @@ func (r *run) report(ctx context.Context, rc report.ReportConfig, apps []report.
 		return res
 	}
 	rep, missing := r.assemble(ctx, rc, p, apps, g, start)
-	rep.API = statsSince(before, r.src.Stats())
+	rep.API = statsSince(before, addStats(r.src.Stats(), r.sitesStats()))
 	res.Alerts = len(rep.Alerts)
 
 	base := fmt.Sprintf("%s_%s", rc.Name, r.o.Now.In(p.Location).Format("2006-01-02"))
@@ -86,7 +86,7 @@ func (r *run) report(ctx context.Context, rc report.ReportConfig, apps []report.
 	st := rep.API
 	fmt.Fprintf(r.stderr, "%s: wrote %s {%s}%s; %s, %s; api: %d requests, %d retries, %d rate-limited, waited %.1fs; took %.1fs\n",
 		rc.Name, filepath.Join(dir, base), strings.Join(written, ","), sent,
-		plural(appCount(rep), "app"), plural(len(rep.Periods), "period"),
+		plural(appCount(rep), "app")+siteCount(rep), plural(len(rep.Periods), "period"),
 		st.Requests, st.Retries, st.RateLimited, st.Wait.Seconds(), r.o.Clock().Sub(start).Seconds())
 	if missing {
 		fmt.Fprintf(r.stderr, "%s: delivered with missing data: %s (listed under \"missing\" in %s.json and in every output)\n",
@@ -116,6 +116,7 @@ func missingSummary(rep report.Report) string {
 			parts = append(parts, fmt.Sprintf("%s of %s in %s", plural(n, "metric"), plural(apps, "app"), p.Name))
 		}
 	}
+	parts = append(parts, siteMissingSummary(rep)...)
 	return strings.Join(parts, "; ")
 }
 
