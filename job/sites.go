@@ -158,7 +158,7 @@ func explainSitesError(step string, err error) error {
 
 // environments returns a site's environments, asked once per run.
 func (r *run) environments(ctx context.Context, s fetch.Site) ([]fetch.Environment, error) {
-	if s.Environments != nil {
+	if len(s.Environments) > 0 {
 		return s.Environments, nil
 	}
 	r.envMu.Lock()
