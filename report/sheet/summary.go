@@ -394,8 +394,16 @@ func (b *book) writeSummary() error {
 			rows = append(rows, cells)
 		}
 	}
+	siteHeads, siteRows, err := b.summarySites() // sites.go: the table below the apps
+	if err != nil {
+		return err
+	}
 	m := b.newWidths(ncols, colStyles)
 	m.header(heads)
+	m.header(siteHeads)
+	for _, r := range siteRows {
+		m.row(r)
+	}
 	for _, t := range top {
 		m.see(0, textWidth(t.k)*1.1) // the labels; their texts run on to the right
 	}
@@ -488,6 +496,9 @@ func (b *book) writeSummary() error {
 	if err := b.autoFilter(sw.Sheet, header, r, ncols); err != nil {
 		return err
 	}
+	if err := b.writeSummarySites(sw, r, siteHeads, siteRows, widths); err != nil {
+		return err
+	}
 	return sw.Flush()
 }
 
@@ -526,6 +537,9 @@ func (b *book) missingCount() int {
 func metricTitle(k report.MetricKey) string {
 	if info, ok := report.Info(k); ok {
 		return info.Title
+	}
+	if s, ok := strings.CutPrefix(string(k), "site."); ok {
+		return "Site " + strings.ToLower(siteTitle(report.SiteMetricKey(s)))
 	}
 	return string(k)
 }
