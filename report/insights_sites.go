@@ -3,6 +3,8 @@ package report
 import (
 	"fmt"
 	"slices"
+	"strings"
+	"unicode"
 )
 
 // The insights of WordPress sites: summaries, the change against the
@@ -122,4 +124,46 @@ func EvaluateSiteThresholds(r *Report, ts []Threshold) []Alert {
 		}
 	}
 	return alerts
+}
+
+// siteAlertHeadline is AlertHeadline when a site crossed a threshold:
+// "1 site crossed a threshold", "1 app and 2 sites crossed a threshold";
+// ok is false when only apps did (AlertHeadline says it as before).
+func siteAlertHeadline(alerts []Alert) (string, bool) {
+	var apps, sites []Alert
+	for _, a := range alerts {
+		if IsSiteThresholdMetric(string(a.Metric)) {
+			sites = append(sites, a)
+		} else {
+			apps = append(apps, a)
+		}
+	}
+	if len(sites) == 0 {
+		return "", false
+	}
+	count := func(n int, noun string) string {
+		if n == 1 {
+			return "1 " + noun
+		}
+		return fmt.Sprintf("%d %ss", n, noun)
+	}
+	s := count(AlertedApps(sites), "site")
+	if n := AlertedApps(apps); n > 0 {
+		s = count(n, "app") + " and " + s
+	}
+	return s + " crossed a threshold", true
+}
+
+// SiteMetricTitle is how outputs name a site metric in running text and
+// alerts: "Site visits", "Site CDN bandwidth".
+func SiteMetricTitle(k SiteMetricKey) string {
+	info, ok := SiteInfo(k)
+	if !ok {
+		return "Site " + string(k)
+	}
+	t := info.Title
+	if r := []rune(t); len(r) > 1 && !unicode.IsUpper(r[1]) {
+		t = strings.ToLower(string(r[:1])) + string(r[1:])
+	}
+	return "Site " + t
 }

@@ -69,7 +69,7 @@ func sitesViewOf(pv *periodView, p report.Period) (compared bool) {
 			row.Cells = append(row.Cells, cell)
 		}
 		for _, ms := range s.Missing {
-			pv.Missing = append(pv.Missing, missingView{App: s.Label(), Metric: "Site " + strings.ToLower(siteTitle(ms.Metric)), Error: ms.Error})
+			pv.Missing = append(pv.Missing, missingView{App: s.Label(), Metric: report.SiteMetricTitle(ms.Metric), Error: ms.Error})
 		}
 		pv.Sites = append(pv.Sites, row)
 	}
@@ -104,5 +104,5 @@ func siteAlertTitle(m report.MetricKey) (string, bool) {
 	if !report.IsSiteThresholdMetric(string(m)) {
 		return "", false
 	}
-	return "Site " + strings.ToLower(siteTitle(report.SiteMetricKey(strings.TrimPrefix(string(m), "site.")))), true
+	return report.SiteMetricTitle(report.SiteMetricKey(strings.TrimPrefix(string(m), "site."))), true
 }

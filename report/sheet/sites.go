@@ -178,7 +178,7 @@ func (b *book) summarySites() (heads []string, rows [][]any, err error) {
 			if missing {
 				var miss []string
 				for _, m := range s.Missing {
-					miss = append(miss, siteTitle(m.Metric)+": "+m.Error)
+					miss = append(miss, report.SiteMetricTitle(m.Metric)+": "+m.Error)
 				}
 				cells = append(cells, str(strings.Join(miss, "; ")))
 			}
@@ -322,8 +322,8 @@ func (b *book) writeSiteMetric(k report.SiteMetricKey) error {
 		}
 	}
 	return b.writeTable(table{
-		name:      "Site " + strings.ToLower(info.Title),
-		title:     fmt.Sprintf("%s: site %s per day", b.r.Name, strings.ToLower(info.Title)),
+		name:      report.SiteMetricTitle(k),
+		title:     fmt.Sprintf("%s: %s per day", b.r.Name, report.SiteMetricTitle(k)),
 		notes:     notes,
 		heads:     heads,
 		colStyles: colStyles,

@@ -539,7 +539,7 @@ func metricTitle(k report.MetricKey) string {
 		return info.Title
 	}
 	if s, ok := strings.CutPrefix(string(k), "site."); ok {
-		return "Site " + strings.ToLower(siteTitle(report.SiteMetricKey(s)))
+		return report.SiteMetricTitle(report.SiteMetricKey(s))
 	}
 	return string(k)
 }
