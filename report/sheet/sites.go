@@ -87,12 +87,23 @@ func siteTitle(k report.SiteMetricKey) string {
 	return string(k)
 }
 
-// summarySites is the Summary's site table: its header and rows (nil
-// without sites).
-func (b *book) summarySites() (heads []string, rows [][]any, err error) {
+// siteTable is the Summary's site table: two header rows as the apps'
+// (groups: a metric's name over its columns; heads: each column's figure)
+// and the rows.
+type siteTable struct {
+	groups []string // per column; "" where no group
+	heads  []string
+	rows   [][]any
+}
+
+// summarySites is the Summary's site table (no rows without sites).
+func (b *book) summarySites() (t siteTable, err error) {
 	if !b.hasSites() {
-		return nil, nil, nil
+		return t, nil
 	}
+	var heads, groups []string
+	var rows [][]any
+	defer func() { t = siteTable{groups: groups, heads: heads, rows: rows} }()
 	compare := b.compares()
 	type col struct {
 		info  report.SiteMetricInfo
@@ -101,19 +112,19 @@ func (b *book) summarySites() (heads []string, rows [][]any, err error) {
 		style int
 	}
 	var cols []col
-	heads = []string{"Period", "Site"}
+	heads, groups = []string{"Period", "Site"}, []string{"", ""}
 	for _, k := range report.AllSiteMetrics() {
 		info, _ := report.SiteInfo(k)
 		g := siteHeadline(info)
 		sc := siteScale(info, b.siteMax(info, g))
 		style, err := b.numStyle(sc.format)
 		if err != nil {
-			return nil, nil, err
+			return t, err
 		}
 		cols = append(cols, col{info, g, sc, style})
-		heads = append(heads, fmt.Sprintf("%s %s (%s)", info.Title, g, sc.unit))
+		heads, groups = append(heads, fmt.Sprintf("%s (%s)", g, sc.unit)), append(groups, info.Title)
 		if compare {
-			heads = append(heads, fmt.Sprintf("%s %s, change", info.Title, g))
+			heads, groups = append(heads, "change"), append(groups, info.Title)
 		}
 	}
 	// This month's usage, per site (Kinsta gives it per site, not per
@@ -131,7 +142,7 @@ func (b *book) summarySites() (heads []string, rows [][]any, err error) {
 			}
 		}
 		usageScale[k] = siteScale(info, mx)
-		heads = append(heads, fmt.Sprintf("%s this month (%s)", info.Title, usageScale[k].unit))
+		heads, groups = append(heads, fmt.Sprintf("%s (%s)", strings.TrimPrefix(report.SiteMetricTitle(k), "Site "), usageScale[k].unit)), append(groups, "This month")
 	}
 	missing := false
 	for _, p := range b.r.Periods {
@@ -140,7 +151,7 @@ func (b *book) summarySites() (heads []string, rows [][]any, err error) {
 		}
 	}
 	if missing {
-		heads = append(heads, "Missing data")
+		heads, groups = append(heads, "Missing data"), append(groups, "")
 	}
 	for _, p := range b.r.Periods {
 		for _, s := range p.Sites {
@@ -167,7 +178,7 @@ func (b *book) summarySites() (heads []string, rows [][]any, err error) {
 				sc := usageScale[k]
 				style, err := b.numStyle(sc.format)
 				if err != nil {
-					return nil, nil, err
+					return t, err
 				}
 				if s.Usage == nil {
 					cells = append(cells, b.missingCell(TextNA))
@@ -185,7 +196,7 @@ func (b *book) summarySites() (heads []string, rows [][]any, err error) {
 			rows = append(rows, cells)
 		}
 	}
-	return heads, rows, nil
+	return t, nil
 }
 
 func usageOf(u *report.SiteUsage, k report.SiteMetricKey) *float64 {
@@ -233,19 +244,61 @@ func (b *book) changeCell(g figure, s report.Summary) any {
 
 // writeSummarySites writes the site table below the Summary's app table,
 // whose last row is last: a blank row, a heading, the header and the rows.
-func (b *book) writeSummarySites(sw *excelize.StreamWriter, last int, heads []string, rows [][]any, widths []float64) error {
-	if len(rows) == 0 {
+func (b *book) writeSummarySites(sw *excelize.StreamWriter, last int, t siteTable, widths []float64) error {
+	if len(t.rows) == 0 {
 		return nil
 	}
 	r := last + 2
 	if err := row(sw, r, styled(b.st.subtitle, str("WordPress sites (days are "+report.SitesDayZone+")"))); err != nil {
 		return err
 	}
+	// The group row: each name merged over its columns.
 	r++
-	if err := sw.SetRow(fmt.Sprintf("A%d", r), b.headerCells(heads, span(2, len(heads))...), headerHeight(heads, widths)); err != nil {
+	cells := make([]any, len(t.heads))
+	groupHeads := make([]string, len(t.heads))
+	groupWidths := make([]float64, len(t.heads))
+	for i := range cells {
+		cells[i] = styled(b.st.header, nil)
+		if i < len(widths) {
+			groupWidths[i] = widths[i]
+		}
+	}
+	for i := 0; i < len(t.groups); {
+		j := i
+		for j+1 < len(t.groups) && t.groups[j+1] == t.groups[i] {
+			j++
+		}
+		if t.groups[i] != "" {
+			cells[i] = styled(b.st.groupHeader, str(t.groups[i]))
+			groupHeads[i] = t.groups[i]
+			for k := i + 1; k <= j && k < len(widths); k++ {
+				groupWidths[i] += widths[k]
+			}
+		}
+		i = j + 1
+	}
+	if err := sw.SetRow(fmt.Sprintf("A%d", r), cells, headerHeight(groupHeads, groupWidths)); err != nil {
 		return err
 	}
-	for _, cells := range rows {
+	for i := 0; i < len(t.groups); {
+		j := i
+		for j+1 < len(t.groups) && t.groups[j+1] == t.groups[i] {
+			j++
+		}
+		if t.groups[i] != "" && j > i {
+			tl, _ := excelize.CoordinatesToCellName(i+1, r)
+			br, _ := excelize.CoordinatesToCellName(j+1, r)
+			if err := sw.MergeCell(tl, br); err != nil {
+				return err
+			}
+		}
+		i = j + 1
+	}
+	r++
+	if err := sw.SetRow(fmt.Sprintf("A%d", r), b.headerCells(t.heads, span(2, len(t.heads))...), headerHeight(t.heads, widths)); err != nil {
+		return err
+	}
+	for _, cells := range t.rows {
 		r++
 		if err := row(sw, r, cells...); err != nil {
 			return err
@@ -383,4 +436,16 @@ func siteDays(sites []report.Site, k report.SiteMetricKey) []time.Time {
 	}
 	slices.SortFunc(out, time.Time.Compare)
 	return out
+}
+
+// words measures only the longest word of each header: the column fits it
+// whole, and the header wraps onto as many lines as it needs.
+func (m *widths) words(heads []string) {
+	for i, h := range heads {
+		longest := 0.0
+		for _, w := range strings.Fields(h) {
+			longest = max(longest, textWidth(w))
+		}
+		m.see(i, longest*1.1) // bold
+	}
 }

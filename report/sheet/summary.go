@@ -394,14 +394,16 @@ func (b *book) writeSummary() error {
 			rows = append(rows, cells)
 		}
 	}
-	siteHeads, siteRows, err := b.summarySites() // sites.go: the table below the apps
+	sites, err := b.summarySites() // sites.go: the table below the apps
 	if err != nil {
 		return err
 	}
 	m := b.newWidths(ncols, colStyles)
 	m.header(heads)
-	m.header(siteHeads)
-	for _, r := range siteRows {
+	// Site rows are measured, and their headers' longest words: the headers
+	// wrap onto more lines rather than widen the apps' columns past a page.
+	m.words(sites.heads)
+	for _, r := range sites.rows {
 		m.row(r)
 	}
 	for _, t := range top {
@@ -496,7 +498,7 @@ func (b *book) writeSummary() error {
 	if err := b.autoFilter(sw.Sheet, header, r, ncols); err != nil {
 		return err
 	}
-	if err := b.writeSummarySites(sw, r, siteHeads, siteRows, widths); err != nil {
+	if err := b.writeSummarySites(sw, r, sites, widths); err != nil {
 		return err
 	}
 	return sw.Flush()
