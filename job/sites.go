@@ -324,25 +324,27 @@ func (r *run) gatherSites(ctx context.Context, rc report.ReportConfig, p plan.Pl
 		}()
 	}
 	asOf := r.o.Clock()
-	var mu sync.Mutex
+	var siteIDs []string
 	for _, tg := range targets {
-		if _, seen := g.usage[tg.site.ID]; seen {
-			continue
+		if !slices.Contains(siteIDs, tg.site.ID) {
+			siteIDs = append(siteIDs, tg.site.ID)
 		}
-		g.usage[tg.site.ID] = nil
+	}
+	usage := make([]*report.SiteUsage, len(siteIDs))
+	for i, id := range siteIDs {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			u, err := r.sites.Usage(ctx, tg.site.ID, asOf)
-			if err != nil {
-				return // only the context ending
+			u, err := r.sites.Usage(ctx, id, asOf)
+			if err == nil { // err: only the context ending
+				usage[i] = u
 			}
-			mu.Lock()
-			g.usage[tg.site.ID] = u
-			mu.Unlock()
 		}()
 	}
 	wg.Wait()
+	for i, id := range siteIDs {
+		g.usage[id] = usage[i]
+	}
 	if err := ctx.Err(); err != nil {
 		return g, err
 	}
