@@ -82,6 +82,10 @@ func (v *validator) report(p string, raw *rawReport, cfg *Config, firstLine map[
 			}
 			continue
 		}
+		if r.NoApps && raw.Thresholds[k].Metric != "" { // config_sites.go
+			v.errorf(tp+".metric", "%s is an application metric but the report names only sites, so it is never checked (want apps beside sites, or a site metric: %s)", raw.Thresholds[k].Metric, siteThresholdList())
+			continue
+		}
 		if t, ok := v.threshold(tp, &raw.Thresholds[k], r.Metrics); ok {
 			r.Thresholds = append(r.Thresholds, t)
 		}

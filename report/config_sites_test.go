@@ -70,7 +70,8 @@ func TestParseConfigSitesErrors(t *testing.T) {
 		{"site threshold without sites", []string{"    thresholds: [{metric: site.visits, above: 10}]"}, "site.visits is a site metric but the report names no sites"},
 		{"unknown site metric", []string{"    sites: all", "    thresholds: [{metric: site.pageviews, above: 10}]"}, `unknown site metric "site.pageviews" (want one of: site.visits, site.bandwidth, site.cdn_bandwidth, site.disk_space)`},
 		{"apps on a site threshold", []string{"    sites: all", "    thresholds: [{metric: site.visits, above: 10, apps: [shop]}]"}, "apps on a site threshold"},
-		{"sites on an app threshold", []string{"    sites: all", "    thresholds: [{metric: bandwidth, above: 10, sites: [blog]}]"}, "sites on an application threshold"},
+		{"sites on an app threshold", []string{"    apps: all", "    sites: all", "    thresholds: [{metric: bandwidth, above: 10, sites: [blog]}]"}, "sites on an application threshold"},
+		{"app threshold in a sites-only report", []string{"    sites: all", "    thresholds: [{metric: cpu_usage, above: 80}]"}, "cpu_usage is an application metric but the report names only sites"},
 		{"bytes on visits", []string{"    sites: all", "    thresholds: [{metric: site.visits, above: 5GB}]"}, "thresholds[0].above:"},
 	}
 	for _, tc := range cases {
