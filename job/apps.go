@@ -13,6 +13,9 @@ import (
 // by id, name or display_name, sorted by label. An entry that matches
 // nothing is a config error naming it.
 func (r *run) selectApps(rc report.ReportConfig) ([]report.App, error) {
+	if rc.NoApps {
+		return nil, nil // a report of WordPress sites only (sites.go)
+	}
 	all := slices.Clone(r.apps)
 	slices.SortStableFunc(all, func(a, b report.App) int {
 		return strings.Compare(strings.ToLower(a.Label()), strings.ToLower(b.Label()))

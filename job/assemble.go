@@ -45,6 +45,10 @@ func (r *run) assemble(ctx context.Context, rc report.ReportConfig, p plan.Plan,
 		}
 		rep.Periods = append(rep.Periods, per)
 	}
+	missing = foldSites(&rep, p, g.sites) || missing // sites.go
+	if rc.NoApps {
+		rep.Metrics = nil // a sites-only report: no application sheets, columns or charts
+	}
 	for i, th := range rc.Thresholds {
 		for _, want := range th.Apps {
 			if !slices.ContainsFunc(apps, func(a report.App) bool { return report.MatchesApp(want, a.ID, a.Name, a.DisplayName) }) {

@@ -22,6 +22,7 @@ type task struct {
 // gathered is what one report fetched: every task, done.
 type gathered struct {
 	tasks []*task
+	sites *sitesGathered // sites.go; nil when the report names no sites
 }
 
 // gather fetches every metric of every app in every window of p (and its
@@ -68,7 +69,9 @@ func (r *run) gather(ctx context.Context, rc report.ReportConfig, p plan.Plan, a
 	if len(fetchable) > 0 && failed == len(fetchable) {
 		return g, fmt.Errorf("nothing could be fetched (%d requests failed): %w", failed, explainAPIError("fetch metrics", firstErr))
 	}
-	return g, nil
+	sites, err := r.gatherSites(ctx, rc, p)
+	g.sites = sites
+	return g, err
 }
 
 // fetchAll runs every task concurrently; the source bounds what is in

@@ -14,8 +14,10 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
+	"github.com/kinsta-report/kinsta-report/fetch"
 	"github.com/kinsta-report/kinsta-report/report"
 	"github.com/kinsta-report/kinsta-report/report/deliver"
 	"github.com/kinsta-report/kinsta-report/report/notify"
@@ -43,6 +45,10 @@ type Options struct {
 	// Source serves the data. Nil: the Kinsta API, with the key and base
 	// URL from Getenv (KINSTA_API_KEY is then required).
 	Source Source
+	// Sites serves WordPress sites. Nil: a client of api.sites_base_url
+	// with the key from KINSTA_SITES_API_KEY (or KINSTA_API_KEY when the
+	// hosts are the same), built only when a report names sites (sites.go).
+	Sites SiteSource
 	// Logger receives warnings and debug lines; nil discards them.
 	Logger *slog.Logger
 	// Stderr receives the run's lines for people: config errors, one line
@@ -176,6 +182,15 @@ type run struct {
 	apps   []report.App
 	roster roster
 	hist   *History // nil without a state folder
+
+	// WordPress sites (sites.go): the client, the company's sites, the
+	// environments asked so far, and each report's targets and notes.
+	sites       SiteSource
+	siteList    []fetch.Site
+	envMu       sync.Mutex
+	envs        map[string][]fetch.Environment
+	siteTargets map[string][]siteTarget
+	siteNotes   map[string][]string
 }
 
 func (r *run) all(ctx context.Context) Result {
@@ -216,7 +231,7 @@ func (r *run) all(ctx context.Context) Result {
 		return res
 	}
 	defer r.closeHistory()
-	if err := r.connect(ctx); err != nil {
+	if err := r.connect(ctx, selected); err != nil {
 		var ue *usageError
 		if errors.As(err, &ue) {
 			r.printLines(err)
@@ -242,6 +257,19 @@ func (r *run) all(ctx context.Context) Result {
 			return Result{Status: Failed}
 		}
 		apps[rc.Name] = a
+	}
+	r.siteTargets, r.siteNotes = map[string][]siteTarget{}, map[string][]string{}
+	for _, rc := range selected {
+		t, notes, err := r.selectSites(ctx, rc)
+		var ue *usageError
+		switch {
+		case errors.As(err, &ue):
+			problems = append(problems, ue.lines...)
+		case err != nil:
+			fmt.Fprintf(r.stderr, "report %s: %s\n", rc.Name, oneLine(err))
+			return Result{Status: Failed}
+		}
+		r.siteTargets[rc.Name], r.siteNotes[rc.Name] = t, notes
 	}
 	if len(problems) > 0 {
 		r.printLines(&usageError{lines: problems})
@@ -272,16 +300,17 @@ func (r *run) all(ctx context.Context) Result {
 // SMTP password.
 func (r *run) preflight(selected []report.ReportConfig) error {
 	var lines []string
-	if r.o.Source == nil {
+	if r.o.Source == nil && wantsApps(selected) {
 		if r.o.Getenv("KINSTA_API_KEY") == "" {
 			lines = append(lines, "KINSTA_API_KEY is not set: create an API key in MyKinsta (Company settings > API Keys) and export it, or run with -demo")
 		}
 		if u := r.o.Getenv("KINSTA_API_URL"); u != "" {
-			if p, err := url.Parse(u); err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" || p.User != nil || p.RawQuery != "" {
+			if !usableURL(u) {
 				lines = append(lines, "KINSTA_API_URL is not a usable base URL (want e.g. https://api.sevalla.com/v2, with no user info or query)")
 			}
 		}
 	}
+	lines = append(lines, r.preflightSites(selected)...)
 	if err := os.MkdirAll(r.o.OutDir, 0o755); err != nil {
 		lines = append(lines, fmt.Sprintf("-out %s: %v", r.o.OutDir, errors.Unwrap(err)))
 	}
@@ -303,10 +332,24 @@ func (r *run) preflight(selected []report.ReportConfig) error {
 	return nil
 }
 
+// usableURL says whether u can be a base URL: http(s), a host, no user
+// info or query.
+func usableURL(u string) bool {
+	p, err := url.Parse(u)
+	return err == nil && (p.Scheme == "http" || p.Scheme == "https") && p.Host != "" && p.User == nil && p.RawQuery == ""
+}
+
 // connect builds the API source unless one was given, and lists the
-// company's applications.
-func (r *run) connect(ctx context.Context) error {
+// company's applications, then its sites when a report names sites.
+func (r *run) connect(ctx context.Context, selected []report.ReportConfig) error {
 	r.src = r.o.Source
+	if r.src == nil && !wantsApps(selected) {
+		src, err := r.sitesOnlySource() // sites.go: no applications host needed
+		if err != nil {
+			return err
+		}
+		r.src = src
+	}
 	if r.src == nil {
 		base := r.cfg.API.BaseURL
 		if u := r.o.Getenv("KINSTA_API_URL"); u != "" {
@@ -330,7 +373,7 @@ func (r *run) connect(ctx context.Context) error {
 	}
 	r.company, r.apps = company, apps
 	r.log.Debug("connected", "company", company, "apps", len(apps))
-	return nil
+	return r.connectSites(ctx, selected)
 }
 
 // printLines prints an error one problem per line (config errors come

@@ -19,7 +19,7 @@ import (
 func (r *run) report(ctx context.Context, rc report.ReportConfig, apps []report.App, d due) ReportResult {
 	res := ReportResult{Name: rc.Name, Due: d.Date, Status: Failed}
 	start := r.o.Clock()
-	before := r.src.Stats()
+	before := addStats(r.src.Stats(), r.sitesStats())
 	p, err := plan.For(rc, d.At)
 	if err != nil {
 		var pe *plan.PeriodError
@@ -45,7 +45,7 @@ func (r *run) report(ctx context.Context, rc report.ReportConfig, apps []report.
 		return res
 	}
 	rep, missing := r.assemble(ctx, rc, p, apps, g, start)
-	rep.API = statsSince(before, r.src.Stats())
+	rep.API = statsSince(before, addStats(r.src.Stats(), r.sitesStats()))
 	res.Alerts = len(rep.Alerts)
 
 	base := rc.Name + "_" + d.Date
@@ -106,7 +106,7 @@ func (r *run) report(ctx context.Context, rc report.ReportConfig, apps []report.
 	st := rep.API
 	fmt.Fprintf(r.stderr, "%s: wrote %s {%s}%s; %s, %s; api: %d requests, %d retries, %d rate-limited, waited %.1fs; took %.1fs\n",
 		rc.Name, filepath.Join(dir, base), strings.Join(written, ","), sent,
-		plural(appCount(rep), "app"), plural(len(rep.Periods), "period"),
+		plural(appCount(rep), "app")+siteCount(rep), plural(len(rep.Periods), "period"),
 		st.Requests, st.Retries, st.RateLimited, st.Wait.Seconds(), r.o.Clock().Sub(start).Seconds())
 	if missing {
 		fmt.Fprintf(r.stderr, "%s: delivered with missing data: %s (listed under \"missing\" in %s.json and in every output)\n",
@@ -142,6 +142,7 @@ func missingSummary(rep report.Report) string {
 			parts = append(parts, fmt.Sprintf("%s of %s in %s", plural(n, "metric"), plural(apps, "app"), p.Name))
 		}
 	}
+	parts = append(parts, siteMissingSummary(rep)...)
 	return strings.Join(parts, "; ")
 }
 

@@ -17,7 +17,13 @@ func Build(r *Report, ts []Threshold) {
 	CompareWithPrevious(r)
 	GateChanges(r)
 	r.Alerts = EvaluateThresholds(r, ts)
+	siteAlerts, siteNotes := buildSites(r, ts) // insights_sites.go
+	r.Alerts = append(r.Alerts, siteAlerts...)
+	r.Notes = append(r.Notes, siteNotes...)
 	for i, th := range ts {
+		if th.Site != "" {
+			continue // a site threshold: buildSites
+		}
 		for _, p := range r.Periods {
 			for _, a := range p.Apps {
 				admitted := len(th.Apps) == 0 || slices.ContainsFunc(th.Apps, func(want string) bool { return MatchesApp(want, a.ID, a.Name, a.DisplayName) })

@@ -88,6 +88,9 @@ type APIConfig struct {
 	// MaxRetries caps the retries of one request on 429, 5xx and timeouts
 	// (default 4).
 	MaxRetries int
+	// SitesBaseURL is the host of the WordPress site endpoints (default
+	// DefaultSitesBaseURL, without a trailing slash); see config_sites.go.
+	SitesBaseURL string
 }
 
 // SMTPConfig is the smtp block. The password is never in the YAML: it is
@@ -155,6 +158,10 @@ type ReportConfig struct {
 	// Notify are the report's Slack, Teams, webhook and job-summary
 	// targets, in config order (config_notify.go).
 	Notify []NotifyConfig
+	// Sites is nil when the report names no WordPress sites; NoApps is
+	// true when it names sites but no apps (config_sites.go).
+	Sites  *SitesConfig
+	NoApps bool
 }
 
 // EmailConfig is a report's email block.

@@ -42,6 +42,7 @@ func (v *validator) report(p string, raw *rawReport, cfg *Config, firstLine map[
 	}
 
 	r.Apps, r.AllApps = v.apps(p+".apps", &raw.Apps)
+	v.sites(p, raw, &r) // config_sites.go: sites, environments
 	r.Periods = v.periods(p+".periods", &raw.Periods, r.Location)
 
 	r.Interval = raw.Interval
@@ -76,6 +77,16 @@ func (v *validator) report(p string, raw *rawReport, cfg *Config, firstLine map[
 	}
 
 	for k, tp := range v.listItems(p+".thresholds", len(raw.Thresholds), true, "a threshold with metric and above") {
+		if IsSiteThresholdMetric(raw.Thresholds[k].Metric) { // config_sites.go
+			if t, ok := v.siteThreshold(tp, &raw.Thresholds[k], r); ok {
+				r.Thresholds = append(r.Thresholds, t)
+			}
+			continue
+		}
+		if r.NoApps && raw.Thresholds[k].Metric != "" { // config_sites.go
+			v.errorf(tp+".metric", "%s is an application metric but the report names only sites, so it is never checked (want apps beside sites, or a site metric: %s)", raw.Thresholds[k].Metric, siteThresholdList())
+			continue
+		}
 		if t, ok := v.threshold(tp, &raw.Thresholds[k], r.Metrics); ok {
 			r.Thresholds = append(r.Thresholds, t)
 		}
@@ -344,7 +355,7 @@ func (v *validator) threshold(p string, raw *rawThreshold, metrics []MetricKey) 
 		v.errorf(p+".metric", "missing (want one of: %s)", metricList())
 		ok = false
 	case !known:
-		v.errorf(p+".metric", "unknown metric %q (want one of: %s)", raw.Metric, metricList())
+		v.errorf(p+".metric", "unknown metric %q (want one of: %s%s)", raw.Metric, metricList(), siteMetricHint(raw.Metric))
 		ok = false
 	case !slices.Contains(metrics, t.Metric):
 		v.errorf(p+".metric", "%s is not among the report's metrics, so it is never fetched (want it in metrics, or metrics: all)", t.Metric)
@@ -379,6 +390,10 @@ func (v *validator) threshold(p string, raw *rawThreshold, metrics []MetricKey) 
 		t.Raw = raw.Above.Value
 	}
 
+	if len(raw.Sites) > 0 {
+		v.errorf(p+".sites", "sites on an application threshold (want apps here, or a site metric: %s)", siteThresholdList())
+		ok = false
+	}
 	paths := v.listItems(p+".apps", len(raw.Apps), false, "an app's id, name or display_name")
 	for j, a := range raw.Apps {
 		if strings.TrimSpace(a) == "" {

@@ -32,6 +32,7 @@ func (v *validator) build(raw *rawConfig) *Config {
 		v.errorf("api.base_url", "bad URL %q (want an http(s) URL such as %s)", raw.API.BaseURL, DefaultBaseURL)
 	}
 	cfg.API.BaseURL = strings.TrimRight(cfg.API.BaseURL, "/")
+	cfg.API.SitesBaseURL = v.sitesBaseURL(raw.API.SitesBaseURL) // config_sites.go
 	cfg.API.CompanyID = strings.TrimSpace(raw.API.CompanyID)
 	cfg.API.Concurrency = DefaultConcurrency
 	if c := raw.API.Concurrency; c != nil {

@@ -344,7 +344,7 @@ func TestParseConfigErrors(t *testing.T) {
 			`t.yaml:11: reports[2].email.to[0]: want a string, got a mapping`,
 			`t.yaml:11: reports[2].email.to[1]: empty entry (want an email address)`,
 			`t.yaml:11: reports[2].email.to[2]: bad email address "bad address"`,
-			`t.yaml:13: reports[2].thresholds[0]: want a mapping with the keys metric, above, on, apps, got "cpu_usage"`,
+			`t.yaml:13: reports[2].thresholds[0]: want a mapping with the keys metric, above, on, apps, sites, got "cpu_usage"`,
 			`t.yaml:14: reports[2].thresholds[1].on: unknown on "top"`,
 		}},
 		{"wrong types on one line", doc(

@@ -30,6 +30,7 @@ type (
 		Concurrency       *int     `yaml:"concurrency"`
 		RequestsPerMinute *float64 `yaml:"requests_per_minute"`
 		MaxRetries        *int     `yaml:"max_retries"`
+		SitesBaseURL      string   `yaml:"sites_base_url"` // config_sites.go
 	}
 	rawSMTP struct {
 		Host           string    `yaml:"host"`
@@ -57,6 +58,8 @@ type (
 		CatchUp              *int           `yaml:"catch_up"`
 		Every                string         `yaml:"every"`
 		Notify               []rawNotify    `yaml:"notify"`
+		Sites                yaml.Node      `yaml:"sites"`        // config_sites.go
+		Environments         yaml.Node      `yaml:"environments"` // config_sites.go
 	}
 	rawEmail struct {
 		To      []string `yaml:"to"`
@@ -76,6 +79,7 @@ type (
 		Above  yaml.Node `yaml:"above"`
 		On     string    `yaml:"on"`
 		Apps   []string  `yaml:"apps"`
+		Sites  []string  `yaml:"sites"` // config_sites.go
 	}
 )
 

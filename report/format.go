@@ -55,6 +55,11 @@ func FormatValue(unit Unit, v float64) string {
 		return FormatNumber(v, 1) + " %"
 	case UnitRequestsPerMinute:
 		return FormatNumber(v, decimalsFor(v)) + " req/min"
+	case UnitVisits:
+		if v == math.Trunc(v) {
+			return FormatNumber(v, 0) + " visits" // a count: "22 visits", not "22.0"
+		}
+		return FormatNumber(v, decimalsFor(v)) + " visits"
 	default:
 		s := FormatNumber(v, decimalsFor(v))
 		if unit == "" {

@@ -449,6 +449,9 @@ func AlertedApps(alerts []Alert) int {
 // "1 app crossed a threshold", "2 apps crossed a threshold"; "" without
 // alerts.
 func AlertHeadline(alerts []Alert) string {
+	if h, ok := siteAlertHeadline(alerts); ok { // insights_sites.go
+		return h
+	}
 	n := AlertedApps(alerts)
 	switch n {
 	case 0:

@@ -312,4 +312,9 @@ type Threshold struct {
 	Apps []string
 	// Raw is the limit as written in the config, e.g. "800ms".
 	Raw string
+	// Site is the site metric of a site threshold (metric: site.visits and
+	// so on; Metric then holds "site.visits"), empty for an app threshold;
+	// Sites limits it to these sites. See insights_sites.go.
+	Site  SiteMetricKey
+	Sites []string
 }

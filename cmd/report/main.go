@@ -85,12 +85,12 @@ func run(ctx context.Context, args []string, stderr io.Writer, getenv func(strin
 		DryRun: o.dryRun, Verbose: o.verbose, Logger: log, Stderr: stderr, Resend: o.resend,
 	}
 	if o.demo {
-		src, err := demoSource(cfg, log)
+		src, sites, err := demoSource(cfg, log)
 		if err != nil {
 			fmt.Fprintln(stderr, "report:", err)
 			return exitFailure
 		}
-		opts.Source = src
+		opts.Source, opts.Sites = src, sites
 		// -demo keeps its history under -out, never in the real state
 		// folder: a second -demo run shows what the history saves.
 		// It reads that folder's ledger and never writes it (-demo implies
@@ -106,14 +106,20 @@ func run(ctx context.Context, args []string, stderr io.Writer, getenv func(strin
 }
 
 // demoSource is the simulated Kinsta API, in-process: no key, no network.
-func demoSource(cfg *report.Config, log *slog.Logger) (job.Source, error) {
+// Sites get their own client, as a real run's second host does.
+func demoSource(cfg *report.Config, log *slog.Logger) (job.Source, job.SiteSource, error) {
 	const key = "demo"
 	sim := kinstatest.New(kinstatest.Options{APIKey: key})
-	client, err := job.NewAPIClient(cfg, key, "http://kinsta.demo/v2", log, fetch.WithHTTPClient(&http.Client{Transport: sim.Transport()}))
+	hc := &http.Client{Transport: sim.Transport()}
+	client, err := job.NewAPIClient(cfg, key, "http://kinsta.demo/v2", log, fetch.WithHTTPClient(hc))
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return job.NewAPISource(client, cfg.API.CompanyID), nil
+	sites, err := job.NewAPIClient(cfg, key, "http://kinsta.demo/v2", log, fetch.WithHTTPClient(hc))
+	if err != nil {
+		return nil, nil, err
+	}
+	return job.NewAPISource(client, cfg.API.CompanyID), sites, nil
 }
 
 // exitCode maps a run's status to the contract's exit code.

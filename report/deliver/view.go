@@ -42,6 +42,11 @@ type periodView struct {
 	Apps     []appView
 	Missing  []missingView
 	Notes    []string
+	// Sites are the period's WordPress site environments, a row each under
+	// SiteColumns; SiteDays says which days their figures are (sites.go).
+	SiteColumns []columnView
+	Sites       []appView
+	SiteDays    string
 }
 
 type columnView struct {
@@ -166,6 +171,8 @@ func alertViews(alerts []report.Alert, loc *time.Location) ([]alertView, string)
 		title := string(a.Metric)
 		if info, ok := report.Info(a.Metric); ok {
 			title = info.Title
+		} else if t, ok := siteAlertTitle(a.Metric); ok {
+			title = t
 		}
 		if a.Process != "" {
 			title += " (" + a.Process + ")"
@@ -182,8 +189,12 @@ func alertViews(alerts []report.Alert, loc *time.Location) ([]alertView, string)
 		}
 		text := fmt.Sprintf("%s %s %s, above %s (%s)", title, on, report.FormatValue(a.Unit, a.Value), limit, periodTitle(a.Period))
 		if a.HasTime {
+			at := a.Time.In(loc).Format("2006-01-02 15:04")
+			if _, site := siteAlertTitle(a.Metric); site {
+				at = a.Time.UTC().Format(time.DateOnly) // a site's bucket is a calendar day
+			}
 			text = fmt.Sprintf("%s %s %s at %s, above %s (%s)", title, on, report.FormatValue(a.Unit, a.Value),
-				a.Time.In(loc).Format("2006-01-02 15:04"), limit, periodTitle(a.Period))
+				at, limit, periodTitle(a.Period))
 		}
 		out = append(out, alertView{App: a.App, Text: text})
 	}
@@ -220,6 +231,9 @@ func periodViewOf(p report.Period, cols []headline, loc *time.Location) periodVi
 			pv.Missing = append(pv.Missing, missingView{App: a.Label(), Metric: title, Error: m.Error})
 		}
 		pv.Apps = append(pv.Apps, av)
+	}
+	if sitesViewOf(&pv, p) {
+		compared = true
 	}
 	if compared && p.Previous != nil {
 		pv.Previous = periodRange(*p.Previous, loc)

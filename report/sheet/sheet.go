@@ -154,6 +154,7 @@ func (b *book) build() error {
 		{"figures", b.writeFigures},
 		{"alerts", b.writeAlerts},
 		{"series", b.writeAllSeries},
+		{"sites", b.writeSites}, // sites.go
 		{"run time", b.writeRuns},
 		{"slowest requests", b.writeSlowest},
 		{"users", b.writeUsers},

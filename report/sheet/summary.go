@@ -397,8 +397,18 @@ func (b *book) writeSummary() error {
 			rows = append(rows, cells)
 		}
 	}
+	sites, err := b.summarySites() // sites.go: the table below the apps
+	if err != nil {
+		return err
+	}
 	m := b.newWidths(ncols, colStyles)
 	m.header(heads)
+	// Site rows are measured, and their headers' longest words: the headers
+	// wrap onto more lines rather than widen the apps' columns past a page.
+	m.words(sites.heads)
+	for _, r := range sites.rows {
+		m.row(r)
+	}
 	for _, t := range top {
 		m.see(0, textWidth(t.k)*1.1) // the labels; their texts run on to the right
 	}
@@ -491,6 +501,9 @@ func (b *book) writeSummary() error {
 	if err := b.autoFilter(sw.Sheet, header, r, ncols); err != nil {
 		return err
 	}
+	if err := b.writeSummarySites(sw, r, sites, widths); err != nil {
+		return err
+	}
 	return sw.Flush()
 }
 
@@ -529,6 +542,9 @@ func (b *book) missingCount() int {
 func metricTitle(k report.MetricKey) string {
 	if info, ok := report.Info(k); ok {
 		return info.Title
+	}
+	if s, ok := strings.CutPrefix(string(k), "site."); ok {
+		return report.SiteMetricTitle(report.SiteMetricKey(s))
 	}
 	return string(k)
 }
