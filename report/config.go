@@ -71,6 +71,10 @@ type Config struct {
 	// SMTP is nil when the config has no smtp block.
 	SMTP    *SMTPConfig
 	Reports []ReportConfig
+	// Warnings are problems that do not stop a run (a threshold's app that
+	// matches none of its report's entries as written), printed by -check
+	// as FILE:LINE: field.path: warning: message.
+	Warnings []*FieldError
 }
 
 // APIConfig is the api block.
@@ -119,7 +123,9 @@ type ReportConfig struct {
 	// display_name; empty when AllApps.
 	Apps    []string
 	AllApps bool
-	Periods []PeriodSpec
+	// AppLines are the config lines of the entries of Apps, in order.
+	AppLines []int
+	Periods  []PeriodSpec
 	// Interval is auto (default), 1h, 6h or 1d; see IntervalFor.
 	Interval string
 	// Metrics are the metric keys to fetch, in contract order (`all`, the
@@ -266,6 +272,7 @@ func ParseConfig(file string, data []byte) (*Config, error) {
 	if err := v.err(); err != nil {
 		return nil, err
 	}
+	cfg.Warnings = v.warnings
 	return cfg, nil
 }
 

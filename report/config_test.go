@@ -128,7 +128,7 @@ func TestParseConfigValues(t *testing.T) {
 	cfg, err := ParseConfig("v.yaml", []byte(doc(
 		"api:",
 		"  base_url: https://api.sevalla.com/v2/",
-		"  company_id: abc",
+		"  company_id: 54fb80af-576c-4fdc-ba4f-b596c83f15a1",
 		"timezone: Asia/Kolkata",
 		"smtp:",
 		"  host: mail.example.com",
@@ -160,7 +160,7 @@ func TestParseConfigValues(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cfg.API.BaseURL != "https://api.sevalla.com/v2" || cfg.API.CompanyID != "abc" || cfg.Location.String() != "Asia/Kolkata" {
+	if cfg.API.BaseURL != "https://api.sevalla.com/v2" || cfg.API.CompanyID != "54fb80af-576c-4fdc-ba4f-b596c83f15a1" || cfg.Location.String() != "Asia/Kolkata" {
 		t.Errorf("api/timezone = %+v %v", cfg.API, cfg.Location)
 	}
 	if s := cfg.SMTP; s.Port != 465 || s.TLS != TLSImplicit || s.MaxMessageBytes != 25<<20 || s.PasswordEnv != DefaultPasswordEnv {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"strings"
 )
 
 // This file holds the insights: the change of every headline figure
@@ -425,10 +426,10 @@ func thresholdAdmits(a App, filter []string) bool {
 }
 
 // MatchesApp is the one rule by which a config entry names an app (in a
-// report's apps and a threshold's apps): its id, name or display_name,
-// exactly.
+// report's apps and a threshold's apps): its id, name or display_name, in
+// any case (SHOP and "marketing site" match shop and Marketing Site).
 func MatchesApp(want, id, name, displayName string) bool {
-	return want != "" && (want == id || want == name || want == displayName)
+	return want != "" && (strings.EqualFold(want, id) || strings.EqualFold(want, name) || strings.EqualFold(want, displayName))
 }
 
 // AlertedApps returns the number of distinct apps (by ID, else label) in

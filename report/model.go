@@ -302,4 +302,14 @@ type Threshold struct {
 	Apps []string
 	// Raw is the limit as written in the config, e.g. "800ms".
 	Raw string
+	// OfLimit says Above is a percentage of the process's plan limit
+	// (`above: 90% of limit`, cpu_usage and memory_usage only): for
+	// memory_usage Above% of memory_limit (taken as bytes); for cpu_usage,
+	// which Kinsta gives as a percentage of the process's CPU already,
+	// Above percent.
+	OfLimit bool
+	// Line is the threshold's line in the config file; AppLines the lines
+	// of the entries of Apps.
+	Line     int
+	AppLines []int
 }
