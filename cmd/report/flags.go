@@ -18,6 +18,7 @@ type options struct {
 	demo    bool
 	check   bool
 	verbose bool
+	version bool
 }
 
 // flagError is a usage problem found after the flag package parsed the
@@ -48,6 +49,7 @@ func parseFlags(args []string, stderr io.Writer, clock func() time.Time) (option
 	fs.BoolVar(&o.demo, "demo", false, "use the built-in simulated Kinsta API (no key, no network); implies -dry-run")
 	fs.BoolVar(&o.check, "check", false, "validate the config (and templates) and exit; no network")
 	fs.BoolVar(&o.verbose, "v", false, "verbose progress and API accounting on stderr")
+	fs.BoolVar(&o.version, "version", false, "print which build this is (module version or VCS revision) and exit")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}

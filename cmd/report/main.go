@@ -56,6 +56,10 @@ func run(ctx context.Context, args []string, stderr io.Writer, getenv func(strin
 		}
 		return exitUsage
 	}
+	if o.version {
+		fmt.Fprintln(stderr, buildVersion())
+		return exitOK
+	}
 	cfg, err := report.LoadConfig(o.config)
 	if err != nil {
 		job.PrintLines(stderr, err)
@@ -79,6 +83,7 @@ func run(ctx context.Context, args []string, stderr io.Writer, getenv func(strin
 		level = slog.LevelDebug
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	log.Info("build", "version", buildVersion()) // a scheduled job's log says which build ran
 	opts := job.Options{
 		Now: o.now, Clock: clock, Getenv: getenv, OutDir: o.out, Reports: o.reports,
 		DryRun: o.dryRun, Verbose: o.verbose, Logger: log, Stderr: stderr,
