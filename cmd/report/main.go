@@ -107,7 +107,9 @@ func demoSource(cfg *report.Config, log *slog.Logger) (job.Source, error) {
 	if err != nil {
 		return nil, err
 	}
-	return job.NewAPISource(client, cfg.API.CompanyID), nil
+	// The simulated API has its own company: a company_id in the file is
+	// the real one, which the simulation does not know (it would 404).
+	return job.NewAPISource(client, ""), nil
 }
 
 // exitCode maps a run's status to the contract's exit code.
