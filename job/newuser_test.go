@@ -80,3 +80,18 @@ func TestRunThresholdAppNotInAListedReportIsAConfigError(t *testing.T) {
 		t.Errorf("SHOP for shop: status %v; stderr:\n%s", res.Status, stderr)
 	}
 }
+
+// Issue 13 item 4: a run refuses a custom period that has not begun,
+// before any metric request, at the period's line.
+func TestRunFuturePeriodIsAConfigError(t *testing.T) {
+	t.Parallel()
+	cfg := loadConfig(t, "reports:\n  - name: r\n    apps: [shop]\n    periods:\n      - yesterday\n      - {name: summer, start: 2027-06-01, end: 2027-06-07}\n    metrics: [bandwidth]\n")
+	src, _ := simSource(t, cfg, kinstatest.Options{})
+	res, stderr, _ := run(t, cfg, src, monday, nil)
+	if res.Status != job.ConfigError || len(src.requests) != 0 {
+		t.Fatalf("status %v after %d metric requests; stderr:\n%s", res.Status, len(src.requests), stderr)
+	}
+	if !strings.Contains(stderr, `reports.yaml:6: reports[0].periods[1]: custom period "summer" starts 2027-06-01 00:00 UTC, after now`) {
+		t.Errorf("stderr:\n%s", stderr)
+	}
+}

@@ -88,7 +88,9 @@ type Plan struct {
 // Line is the period's line in the config file.
 type PeriodError struct {
 	Line int
-	Err  error
+	// Index is the period's position in the report's periods.
+	Index int
+	Err   error
 }
 
 func (e *PeriodError) Error() string { return fmt.Sprintf("line %d: %v", e.Line, e.Err) }
@@ -102,10 +104,13 @@ func For(rc report.ReportConfig, now time.Time) (Plan, error) {
 		loc = time.UTC
 	}
 	p := Plan{Report: rc.Name, Now: now, Location: loc}
-	for _, spec := range rc.Periods {
+	for i, spec := range rc.Periods {
 		name, start, end, err := report.ResolvePeriod(spec, now, loc)
+		if err == nil {
+			err = notYetBegun(spec, start, now, loc)
+		}
 		if err != nil {
-			return Plan{}, &PeriodError{Line: spec.Line, Err: err}
+			return Plan{}, &PeriodError{Line: spec.Line, Index: i, Err: err}
 		}
 		interval := report.IntervalFor(rc.Interval, start, end)
 		w := newWindow(rc.Name, name, start, end, interval, loc)
@@ -115,6 +120,9 @@ func For(rc report.ReportConfig, now time.Time) (Plan, error) {
 		if w.Empty() {
 			w.Notes = append(w.Notes, fmt.Sprintf("%s is empty: at %s it has not begun, so there is nothing to report yet.",
 				name, now.In(loc).Format("2006-01-02 15:04 MST")))
+		}
+		if note := endsAfterNow(spec, w, now); note != "" {
+			w.Notes = append(w.Notes, note)
 		}
 		var prev *Window
 		if rc.Compare && !w.Empty() {

@@ -32,3 +32,29 @@ func TestRunDemoIgnoresTheFilesCompanyID(t *testing.T) {
 		t.Fatalf("exit %d, stderr:\n%s", code, stderr)
 	}
 }
+
+// Issue 13 items 4 and 6: -check resolves periods at -now: a period not
+// yet begun fails it; a running one, one past retention and a threshold
+// app outside its report are warnings, and the config is ok.
+func TestCheckSaysWhatTheClockAllows(t *testing.T) {
+	t.Parallel()
+	base := "reports:\n  - name: r\n    apps: [shop]\n    periods:\n      - last_401_days\n      - {name: december, start: 2026-11-28, end: 2026-12-06}\n    thresholds:\n      - {metric: bandwidth, above: 5GB, on: total, apps: [blog-api]}\n"
+	code, stderr := runIn(t, base, "-check", "-now", "2026-11-30T06:00:00Z")
+	if code != exitOK {
+		t.Fatalf("exit %d, stderr:\n%s", code, stderr)
+	}
+	for _, want := range []string{
+		`reports.yaml:8: reports[0].thresholds[0].apps[0]: warning: app "blog-api" is not among the report's apps as written`,
+		"reports.yaml:5: reports[0].periods[0]: warning: last_401_days starts 2025-10-25, but Kinsta keeps analytics for 30 days",
+		"reports.yaml:6: reports[0].periods[1]: warning: december ends 2026-12-06, after this report was made",
+		": ok (1 report: r)",
+	} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("stderr lacks %q:\n%s", want, stderr)
+		}
+	}
+	code, stderr = runIn(t, strings.Replace(base, "start: 2026-11-28, end: 2026-12-06", "start: 2027-06-01, end: 2027-06-07", 1), "-check", "-now", "2026-11-30T06:00:00Z")
+	if code != exitUsage || !strings.Contains(stderr, `reports.yaml:6: reports[0].periods[1]: custom period "december" starts 2027-06-01`) || strings.Contains(stderr, ": ok") {
+		t.Errorf("a period not yet begun: exit %d, stderr:\n%s", code, stderr)
+	}
+}
