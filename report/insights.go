@@ -313,8 +313,13 @@ func EvaluateThresholds(r *Report, ts []Threshold) []Alert {
 					base.Threshold = FormatValue(info.Unit, t.Above)
 				}
 				for _, tg := range thresholdTargets(info, m) {
-					for _, c := range thresholdCrossings(tg, on, t.Above) {
+					limit, ok := thresholdLimit(t, tg)
+					if !ok {
+						continue // no plan limit to be a share of: Build notes it
+					}
+					for _, c := range thresholdCrossings(tg, on, limit) {
 						al := base
+						al.Limit = limit
 						al.Process = tg.process
 						if c.index >= 0 && tg.pointProcess != nil {
 							al.Process = tg.pointProcess[c.index] // a run's own process
@@ -332,10 +337,27 @@ func EvaluateThresholds(r *Report, ts []Threshold) []Alert {
 	return alerts
 }
 
+// thresholdLimit is the limit of t for tg in the metric's unit: t.Above,
+// or for `above: N% of limit` N % of the process's memory_limit (taken as
+// bytes, as the workbook does); cpu_usage is a percentage of the process's
+// CPU already, so N% of its limit is N percent. ok is false when a
+// memory process has no limit.
+func thresholdLimit(t Threshold, tg thresholdTarget) (float64, bool) {
+	if !t.OfLimit || t.Metric != MemoryUsage {
+		return t.Above, true
+	}
+	if !(tg.planLimit > 0) || !finiteNum(tg.planLimit) {
+		return 0, false
+	}
+	return tg.planLimit * t.Above / 100, true
+}
+
 // thresholdTarget is one thing a threshold checks: a series (or a
 // process's series) with its summary.
 type thresholdTarget struct {
-	process string
+	// planLimit is the process's cpu_limit or memory_limit (0: none).
+	planLimit float64
+	process   string
 	points  []Point
 	summary Summary
 	// pointProcess names each point's process where the points are of
@@ -355,7 +377,7 @@ func thresholdTargets(info MetricInfo, m *Metric) []thresholdTarget {
 	case KindProcesses:
 		out := make([]thresholdTarget, 0, len(m.Processes))
 		for _, pr := range m.Processes {
-			out = append(out, thresholdTarget{process: pr.Name, points: pr.Points, summary: pr.Summary})
+			out = append(out, thresholdTarget{process: pr.Name, points: pr.Points, summary: pr.Summary, planLimit: pr.Limit})
 		}
 		return out
 	case KindRuns:
