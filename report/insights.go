@@ -358,8 +358,8 @@ type thresholdTarget struct {
 	// planLimit is the process's cpu_limit or memory_limit (0: none).
 	planLimit float64
 	process   string
-	points  []Point
-	summary Summary
+	points    []Point
+	summary   Summary
 	// pointProcess names each point's process where the points are of
 	// several (run_time's runs); nil otherwise.
 	pointProcess []string
