@@ -24,9 +24,11 @@ type Window struct {
 	// Interval is the bucket the report shows (1h, 6h or 24h).
 	Interval time.Duration
 	// FetchInterval is what is asked of the API: Interval, or an hour where
-	// daily buckets are local days of a zone other than UTC (Fold).
+	// daily or 6-hour buckets are of the local clock of a zone other than
+	// UTC (Fold): the API's buckets are UTC-aligned.
 	FetchInterval time.Duration
-	// Fold says to fold hourly points into local days (report.FoldDays).
+	// Fold says to fold hourly points into local buckets of Interval
+	// (report.FoldLocal).
 	Fold bool
 	// Previous is the window compared against, or nil (compare_previous
 	// off, an empty window, or a previous window wholly past retention).
@@ -60,11 +62,7 @@ func (w *Window) Empty() bool { return !w.End.After(w.Start) }
 // Model is the window as the report model's period, without apps: the
 // shown interval is a day when the window folds hours into days.
 func (w *Window) Model() report.Period {
-	p := report.Period{Name: w.Period, Start: w.Start, End: w.End, Interval: w.Interval, Notes: append([]string(nil), w.Notes...)}
-	if w.Fold {
-		p.Interval = 24 * time.Hour
-	}
-	return p
+	return report.Period{Name: w.Period, Start: w.Start, End: w.End, Interval: w.Interval, Notes: append([]string(nil), w.Notes...)}
 }
 
 func (w *Window) loc() *time.Location {
@@ -145,9 +143,10 @@ const dailyNote = "Daily buckets: each point is a local day (bandwidth and build
 
 func newWindow(reportName, period string, start, end time.Time, interval time.Duration, loc *time.Location) *Window {
 	w := &Window{Report: reportName, Period: period, Start: start, End: end, Location: loc, Interval: interval, FetchInterval: interval}
-	// Daily figures are local days: where the zone is not UTC, fetch hourly
-	// buckets and fold them.
-	if interval == 24*time.Hour && !isUTC(loc) {
+	// Daily and 6-hour figures follow the local clock: where the zone is
+	// not UTC, fetch hourly buckets and fold them (the API's 6-hour buckets
+	// start at 00:00 UTC, 01:00 in Berlin).
+	if (interval == 24*time.Hour || interval == 6*time.Hour) && !isUTC(loc) {
 		w.FetchInterval = time.Hour
 		w.Fold = true
 	}

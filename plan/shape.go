@@ -7,8 +7,8 @@ import (
 )
 
 // Shape puts points in the window's zone, keeps those inside [Start, End)
-// and folds hourly buckets into local days when the window folds (with
-// fold: summed or averaged). It never returns nil.
+// and folds hourly buckets into local buckets (days, 6-hour blocks) when
+// the window folds (with fold: summed or averaged). It never returns nil.
 func (w *Window) Shape(points []report.Point, fold report.Fold) []report.Point {
 	if len(points) == 0 {
 		return []report.Point{}
@@ -23,7 +23,7 @@ func (w *Window) Shape(points []report.Point, fold report.Fold) []report.Point {
 	}
 	out = report.Normalize(out)
 	if w.Fold {
-		out = report.FoldDays(out, loc, fold)
+		out = report.FoldLocal(out, loc, w.Interval, fold)
 	}
 	return out
 }
