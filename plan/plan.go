@@ -112,7 +112,10 @@ func For(rc report.ReportConfig, now time.Time) (Plan, error) {
 		}
 		interval := report.IntervalFor(rc.Interval, start, end)
 		w := newWindow(rc.Name, name, start, end, interval, loc)
-		if interval == 24*time.Hour {
+		switch {
+		case interval == 24*time.Hour && w.Fold:
+			w.Notes = append(w.Notes, dailyFoldedNote)
+		case interval == 24*time.Hour:
 			w.Notes = append(w.Notes, dailyNote)
 		}
 		if w.Empty() {
@@ -137,6 +140,11 @@ func For(rc report.ReportConfig, now time.Time) (Plan, error) {
 	}
 	return p, nil
 }
+
+// dailyFoldedNote is the note of daily buckets folded from hourly points:
+// the peaks of the averaged metrics are the highest hour (Metric.FinePeak).
+const dailyFoldedNote = "Daily buckets: each point is a local day (bandwidth and build time summed over its hours, " +
+	"the other metrics averaged). Peaks are the highest hour, fetched hourly; for bandwidth and build time, the highest day."
 
 const dailyNote = "Daily buckets: each point is a local day (bandwidth and build time summed over its hours, " +
 	"the other metrics averaged), so a peak here is the highest day, not the highest hour."

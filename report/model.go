@@ -196,6 +196,11 @@ type Metric struct {
 	Processes []Process
 	// Summary of Points or Runs (not used for KindProcesses and KindRows).
 	Summary Summary
+	// FinePeak is the highest of the hourly points that were folded into
+	// Points (daily or 6-hour buckets fetched hourly) for a metric folded
+	// by mean; nil otherwise. Finalize makes it the Summary's Peak: the
+	// highest hour, not the highest daily average.
+	FinePeak *float64
 }
 
 // Point is one bucket of a series. Time is the start of the bucket, in the
@@ -252,6 +257,8 @@ type Process struct {
 	Limit   float64
 	Points  []Point
 	Summary Summary
+	// FinePeak is as Metric.FinePeak, for this process.
+	FinePeak *float64
 }
 
 // User is one member of the company roster.

@@ -136,7 +136,7 @@ func finalizeMetric(m *Metric) {
 	switch info.Kind {
 	case KindSeries:
 		m.Points = Normalize(m.Points)
-		m.Summary = pick(Summarize(m.Points), info)
+		m.Summary = finePeak(pick(Summarize(m.Points), info), m.FinePeak)
 	case KindRuns:
 		var total float64
 		for _, r := range m.Runs {
@@ -152,13 +152,22 @@ func finalizeMetric(m *Metric) {
 			pr := &m.Processes[i]
 			ch := pr.Summary.Change
 			pr.Points = Normalize(pr.Points)
-			pr.Summary = pick(Summarize(pr.Points), info)
+			pr.Summary = finePeak(pick(Summarize(pr.Points), info), pr.FinePeak)
 			pr.Summary.Change = ch
 		}
 	case KindRows:
 		sort.SliceStable(m.Rows, func(i, j int) bool { return m.Rows[i].AvgResponseTimeMS > m.Rows[j].AvgResponseTimeMS })
 	}
 	m.Summary.Change = change
+}
+
+// finePeak puts the hourly peak (Metric.FinePeak) in place of the peak of
+// the folded buckets, where the metric has a peak and it was fetched.
+func finePeak(s Summary, fine *float64) Summary {
+	if s.Peak != nil && fine != nil && finiteNum(*fine) {
+		s.Peak = F(*fine)
+	}
+	return s
 }
 
 func pick(s Summary, info MetricInfo) Summary {
