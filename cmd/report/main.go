@@ -88,7 +88,7 @@ func run(ctx context.Context, args []string, stderr io.Writer, getenv func(strin
 		level = slog.LevelDebug
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
-	log.Info("build", "version", buildVersion()) // a scheduled job's log says which build ran
+	log.Debug("build", "version", buildVersion()) // with -v the log says which build ran; -version prints it alone
 	opts := job.Options{
 		Now: o.now, Clock: clock, Getenv: getenv, OutDir: o.out, Reports: o.reports,
 		DryRun: o.dryRun, Verbose: o.verbose, Logger: log, Stderr: stderr,
