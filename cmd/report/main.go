@@ -18,7 +18,6 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
-	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -26,7 +25,6 @@ import (
 	"github.com/kinsta-report/kinsta-report/fetch"
 	"github.com/kinsta-report/kinsta-report/fetch/kinstatest"
 	"github.com/kinsta-report/kinsta-report/job"
-	"github.com/kinsta-report/kinsta-report/plan"
 	"github.com/kinsta-report/kinsta-report/report"
 )
 
@@ -73,7 +71,7 @@ func run(ctx context.Context, args []string, stderr io.Writer, getenv func(strin
 			job.PrintLines(stderr, err)
 			return exitUsage
 		}
-		if !check(stderr, cfg, selected, o.now) {
+		if !job.Check(stderr, cfg, selected, o.now) {
 			return exitUsage
 		}
 		var names []string
@@ -102,25 +100,6 @@ func run(ctx context.Context, args []string, stderr io.Writer, getenv func(strin
 		opts.Source = src
 	}
 	return exitCode(job.Run(ctx, cfg, opts).Status)
-}
-
-// check prints what -check can tell beyond the file itself: the config's
-// warnings, and each selected report's periods resolved at now (-now, else
-// the clock): a custom period that has not begun is a problem, one still
-// running or reaching past Kinsta's retention a warning. It says whether
-// the config may run.
-func check(w io.Writer, cfg *report.Config, selected []report.ReportConfig, now time.Time) bool {
-	var problems []*report.FieldError
-	warnings := slices.Clone(cfg.Warnings)
-	for _, rc := range selected {
-		index := slices.IndexFunc(cfg.Reports, func(c report.ReportConfig) bool { return c.Name == rc.Name })
-		p, wn := plan.Check(cfg.File, index, rc, now)
-		problems, warnings = append(problems, p...), append(warnings, wn...)
-	}
-	for _, fe := range slices.Concat(problems, warnings) {
-		fmt.Fprintln(w, fe.Error())
-	}
-	return len(problems) == 0
 }
 
 // demoSource is the simulated Kinsta API, in-process: no key, no network.
