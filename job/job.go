@@ -255,6 +255,8 @@ func (r *run) all(ctx context.Context) Result {
 		case err != nil:
 			fmt.Fprintf(r.stderr, "report %s: %s\n", rc.Name, oneLine(err))
 			return Result{Status: Failed}
+		default:
+			problems = append(problems, r.checkThresholdApps(rc, a)...)
 		}
 		apps[rc.Name] = a
 	}

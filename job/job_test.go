@@ -142,7 +142,7 @@ func TestRunUnmatchedAppIsAConfigErrorBeforeAnyRequest(t *testing.T) {
 	if res.Status != job.ConfigError || len(res.Reports) != 0 {
 		t.Fatalf("result %+v, want a config error; stderr:\n%s", res, stderr)
 	}
-	if !strings.Contains(stderr, "reports.yaml:4: reports[1].apps[1]: no application matches \"shpo\"") {
+	if !strings.Contains(stderr, "reports.yaml:5: reports[1].apps[1]: no application matches \"shpo\"") {
 		t.Errorf("stderr does not name the file, line and entry:\n%s", stderr)
 	}
 	// validate, the app list's one page and the empty page that ends it.
@@ -288,18 +288,19 @@ func TestRunThresholdOnMissingMetricIsNoted(t *testing.T) {
 	}
 }
 
-// A threshold naming an app the report does not have is never checked for
-// it: the report says so.
+// A threshold naming an app the company does not have (any more) in a
+// report of apps: all is never checked for it: the report says so. (With
+// the apps listed it is a config error: TestRunThresholdAppNotInAListedReportIsAConfigError.)
 func TestRunThresholdOnAnAppNotInTheReportIsNoted(t *testing.T) {
 	t.Parallel()
-	cfg := loadConfig(t, strings.Replace(alerts, "apps: [shop, docs-site]", "apps: [docs-site]", 1))
+	cfg := loadConfig(t, strings.Replace(strings.Replace(alerts, "apps: [shop, docs-site]", "apps: all", 1), "apps: [shop]", "apps: [retired-app]", 1))
 	src, _ := simSource(t, cfg, kinstatest.Options{})
 	res, stderr, out := run(t, cfg, src, "2026-11-23T07:00:00+01:00", nil, func(o *job.Options) { o.DryRun = true })
 	if res.Status != job.OK {
 		t.Fatalf("status %v; stderr:\n%s", res.Status, stderr)
 	}
 	d := readDoc(t, filepath.Join(out, "alerts", "alerts_2026-11-23.json"))
-	want := `Threshold 1 (response_time_p95) names app "shop", which is not in this report: it is never checked for that app.`
+	want := `Threshold 1 (response_time_p95) names app "retired-app", which is not in this report: it is never checked for that app.`
 	if !slices.Contains(d.Notes, want) || !strings.Contains(stderr, "threshold names an app that is not in the report") {
 		t.Errorf("notes %q, stderr:\n%s", d.Notes, stderr)
 	}

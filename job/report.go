@@ -24,7 +24,7 @@ func (r *run) report(ctx context.Context, rc report.ReportConfig, apps []report.
 	if err != nil {
 		var pe *plan.PeriodError
 		if errors.As(err, &pe) {
-			r.printLines(fmt.Errorf("%s:%d: reports[%d].periods: %w", r.cfg.File, pe.Line, r.reportIndex(rc), pe.Err))
+			r.printLines(fmt.Errorf("%s:%d: reports[%d].periods[%d]: %w", r.cfg.File, pe.Line, r.reportIndex(rc), pe.Index, pe.Err))
 			res.Status = ConfigError
 			return res
 		}

@@ -24,9 +24,11 @@ type Window struct {
 	// Interval is the bucket the report shows (1h, 6h or 24h).
 	Interval time.Duration
 	// FetchInterval is what is asked of the API: Interval, or an hour where
-	// daily buckets are local days of a zone other than UTC (Fold).
+	// daily or 6-hour buckets are of the local clock of a zone other than
+	// UTC (Fold): the API's buckets are UTC-aligned.
 	FetchInterval time.Duration
-	// Fold says to fold hourly points into local days (report.FoldDays).
+	// Fold says to fold hourly points into local buckets of Interval
+	// (report.FoldLocal).
 	Fold bool
 	// Previous is the window compared against, or nil (compare_previous
 	// off, an empty window, or a previous window wholly past retention).
@@ -66,11 +68,7 @@ func (w *Window) Empty() bool { return !w.End.After(w.Start) }
 // Model is the window as the report model's period, without apps: the
 // shown interval is a day when the window folds hours into days.
 func (w *Window) Model() report.Period {
-	p := report.Period{Name: w.Period, Start: w.Start, End: w.End, Interval: w.Interval, Notes: append([]string(nil), w.Notes...)}
-	if w.Fold {
-		p.Interval = 24 * time.Hour
-	}
-	return p
+	return report.Period{Name: w.Period, Start: w.Start, End: w.End, Interval: w.Interval, Notes: append([]string(nil), w.Notes...)}
 }
 
 func (w *Window) loc() *time.Location {
@@ -94,7 +92,9 @@ type Plan struct {
 // Line is the period's line in the config file.
 type PeriodError struct {
 	Line int
-	Err  error
+	// Index is the period's position in the report's periods.
+	Index int
+	Err   error
 }
 
 func (e *PeriodError) Error() string { return fmt.Sprintf("line %d: %v", e.Line, e.Err) }
@@ -108,19 +108,28 @@ func For(rc report.ReportConfig, now time.Time) (Plan, error) {
 		loc = time.UTC
 	}
 	p := Plan{Report: rc.Name, Now: now, Location: loc}
-	for _, spec := range rc.Periods {
+	for i, spec := range rc.Periods {
 		name, start, end, err := report.ResolvePeriod(spec, now, loc)
+		if err == nil {
+			err = notYetBegun(spec, start, now, loc)
+		}
 		if err != nil {
-			return Plan{}, &PeriodError{Line: spec.Line, Err: err}
+			return Plan{}, &PeriodError{Line: spec.Line, Index: i, Err: err}
 		}
 		interval := report.IntervalFor(rc.Interval, start, end)
 		w := newWindow(rc.Name, name, start, end, interval, loc)
-		if interval == 24*time.Hour {
+		switch {
+		case interval == 24*time.Hour && w.Fold:
+			w.Notes = append(w.Notes, dailyFoldedNote)
+		case interval == 24*time.Hour:
 			w.Notes = append(w.Notes, dailyNote)
 		}
 		if w.Empty() {
 			w.Notes = append(w.Notes, fmt.Sprintf("%s is empty: at %s it has not begun, so there is nothing to report yet.",
 				name, now.In(loc).Format("2006-01-02 15:04 MST")))
+		}
+		if note := endsAfterNow(spec, w, now); note != "" {
+			w.Notes = append(w.Notes, note)
 		}
 		var prev *Window
 		if rc.Compare && !w.Empty() {
@@ -140,14 +149,20 @@ func For(rc report.ReportConfig, now time.Time) (Plan, error) {
 	return p, nil
 }
 
+// dailyFoldedNote is the note of daily buckets folded from hourly points:
+// the peaks of the averaged metrics are the highest hour (Metric.FinePeak).
+const dailyFoldedNote = "Daily buckets: each point is a local day (bandwidth and build time summed over its hours, " +
+	"the other metrics averaged). Peaks are the highest hour, fetched hourly; for bandwidth and build time, the highest day."
+
 const dailyNote = "Daily buckets: each point is a local day (bandwidth and build time summed over its hours, " +
 	"the other metrics averaged), so a peak here is the highest day, not the highest hour."
 
 func newWindow(reportName, period string, start, end time.Time, interval time.Duration, loc *time.Location) *Window {
 	w := &Window{Report: reportName, Period: period, Start: start, End: end, Location: loc, Interval: interval, FetchInterval: interval}
-	// Daily figures are local days: where the zone is not UTC, fetch hourly
-	// buckets and fold them.
-	if interval == 24*time.Hour && !isUTC(loc) {
+	// Daily and 6-hour figures follow the local clock: where the zone is
+	// not UTC, fetch hourly buckets and fold them (the API's 6-hour buckets
+	// start at 00:00 UTC, 01:00 in Berlin).
+	if (interval == 24*time.Hour || interval == 6*time.Hour) && !isUTC(loc) {
 		w.FetchInterval = time.Hour
 		w.Fold = true
 	}

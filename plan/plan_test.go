@@ -98,9 +98,13 @@ func TestForEveryPeriodKind(t *testing.T) {
 			if w.Interval != tc.bucket || w.FetchInterval != tc.fetchIv || w.Fold != tc.fold {
 				t.Errorf("bucket %s fetch %s fold %v, want %s %s %v", w.Interval, w.FetchInterval, w.Fold, tc.bucket, tc.fetchIv, tc.fold)
 			}
-			daily := slices.ContainsFunc(w.Notes, func(n string) bool {
-				return strings.Contains(n, "a peak here is the highest day, not the highest hour")
-			})
+			// Folded from hours, the peak is the highest hour (issue 13
+			// item 10); fetched daily (UTC), the highest day.
+			peakNote := "a peak here is the highest day, not the highest hour"
+			if tc.fold {
+				peakNote = "Peaks are the highest hour, fetched hourly"
+			}
+			daily := slices.ContainsFunc(w.Notes, func(n string) bool { return strings.Contains(n, peakNote) })
 			if daily != (tc.bucket == 24*time.Hour) {
 				t.Errorf("notes %q: a daily window says what its peak is, others do not", w.Notes)
 			}

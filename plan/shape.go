@@ -7,12 +7,23 @@ import (
 )
 
 // Shape puts points in the window's zone, keeps those inside [Start, End)
-// and folds hourly buckets into local days when the window folds (with
-// fold: summed or averaged). It never returns nil.
+// and folds hourly buckets into local buckets (days, 6-hour blocks) when
+// the window folds (with fold: summed or averaged). It never returns nil.
 func (w *Window) Shape(points []report.Point, fold report.Fold) []report.Point {
 	if len(points) == 0 {
 		return []report.Point{}
 	}
+	loc := w.loc()
+	out := w.inWindow(points)
+	if w.Fold {
+		out = report.FoldLocal(out, loc, w.Interval, fold)
+	}
+	return out
+}
+
+// inWindow is the points inside [Start, End), in the window's zone,
+// normalized.
+func (w *Window) inWindow(points []report.Point) []report.Point {
 	loc := w.loc()
 	out := make([]report.Point, 0, len(points))
 	for _, pt := range points {
@@ -21,11 +32,18 @@ func (w *Window) Shape(points []report.Point, fold report.Fold) []report.Point {
 		}
 		out = append(out, report.Point{Time: pt.Time.In(loc), Value: pt.Value})
 	}
-	out = report.Normalize(out)
-	if w.Fold {
-		out = report.FoldDays(out, loc, fold)
+	return report.Normalize(out)
+}
+
+// finePeak is the highest hourly point inside the window, where the window
+// folds hours into longer buckets by mean and the metric has a peak: the
+// peak people mean (the highest hour), which the folded buckets average
+// away. nil otherwise.
+func (w *Window) finePeak(points []report.Point, info report.MetricInfo) *float64 {
+	if !w.Fold || !info.HasPeak || info.Fold != report.FoldMean {
+		return nil
 	}
-	return out
+	return report.Summarize(w.inWindow(points)).Peak
 }
 
 // ShapeMetric shapes every series of a fetched metric into the window (its
@@ -34,8 +52,10 @@ func (w *Window) Shape(points []report.Point, fold report.Fold) []report.Point {
 func (w *Window) ShapeMetric(m *report.Metric, key report.MetricKey) {
 	info, _ := report.Info(key)
 	m.Key = key
+	m.FinePeak = w.finePeak(m.Points, info)
 	m.Points = w.Shape(m.Points, info.Fold)
 	for i := range m.Processes {
+		m.Processes[i].FinePeak = w.finePeak(m.Processes[i].Points, info)
 		m.Processes[i].Points = w.Shape(m.Processes[i].Points, info.Fold)
 	}
 	loc := w.loc()

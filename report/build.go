@@ -31,6 +31,14 @@ func Build(r *Report, ts []Threshold) {
 					r.Notes = append(r.Notes, fmt.Sprintf("Threshold %d (%s above %s) was not checked for %s in %s: the metric could not be fetched.",
 						i+1, th.Metric, th.Raw, a.Label(), p.Name))
 				}
+				if m := a.Metrics[th.Metric]; m != nil && admitted && th.OfLimit && th.Metric == MemoryUsage {
+					for _, pr := range m.Processes {
+						if _, ok := thresholdLimit(th, thresholdTarget{planLimit: pr.Limit}); !ok {
+							r.Notes = append(r.Notes, fmt.Sprintf("Threshold %d (%s above %s) was not checked for %s process %s in %s: Kinsta gave no memory_limit.",
+								i+1, th.Metric, th.Raw, a.Label(), pr.Name, p.Name))
+						}
+					}
+				}
 			}
 		}
 	}

@@ -74,6 +74,10 @@ type Config struct {
 	// State is the state folder (history and send ledger), absolute; ""
 	// when the config says state: none (see config_state.go).
 	State string
+	// Warnings are problems that do not stop a run (a threshold's app that
+	// matches none of its report's entries as written), printed by -check
+	// as FILE:LINE: field.path: warning: message.
+	Warnings []*FieldError
 }
 
 // APIConfig is the api block.
@@ -125,7 +129,9 @@ type ReportConfig struct {
 	// display_name; empty when AllApps.
 	Apps    []string
 	AllApps bool
-	Periods []PeriodSpec
+	// AppLines are the config lines of the entries of Apps, in order.
+	AppLines []int
+	Periods  []PeriodSpec
 	// Interval is auto (default), 1h, 6h or 1d; see IntervalFor.
 	Interval string
 	// Metrics are the metric keys to fetch, in contract order (`all`, the
@@ -285,6 +291,7 @@ func ParseConfig(file string, data []byte) (*Config, error) {
 	if err := v.err(); err != nil {
 		return nil, err
 	}
+	cfg.Warnings = v.warnings
 	return cfg, nil
 }
 

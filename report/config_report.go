@@ -6,8 +6,11 @@ package report
 
 import (
 	"fmt"
+	"math"
 	"net/mail"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -41,7 +44,7 @@ func (v *validator) report(p string, raw *rawReport, cfg *Config, firstLine map[
 		r.Timezone, r.Location = raw.Timezone, loc
 	}
 
-	r.Apps, r.AllApps = v.apps(p+".apps", &raw.Apps)
+	r.Apps, r.AppLines, r.AllApps = v.apps(p+".apps", &raw.Apps)
 	v.sites(p, raw, &r) // config_sites.go: sites, environments
 	r.Periods = v.periods(p+".periods", &raw.Periods, r.Location)
 
@@ -87,7 +90,7 @@ func (v *validator) report(p string, raw *rawReport, cfg *Config, firstLine map[
 			v.errorf(tp+".metric", "%s is an application metric but the report names only sites, so it is never checked (want apps beside sites, or a site metric: %s)", raw.Thresholds[k].Metric, siteThresholdList())
 			continue
 		}
-		if t, ok := v.threshold(tp, &raw.Thresholds[k], r.Metrics); ok {
+		if t, ok := v.threshold(tp, &raw.Thresholds[k], r.Metrics, r.Apps); ok {
 			r.Thresholds = append(r.Thresholds, t)
 		}
 	}
@@ -112,18 +115,19 @@ func (v *validator) report(p string, raw *rawReport, cfg *Config, firstLine map[
 }
 
 // apps reads `apps`: all (the default) or a list of apps.
-func (v *validator) apps(p string, n *yaml.Node) ([]string, bool) {
+func (v *validator) apps(p string, n *yaml.Node) ([]string, []int, bool) {
 	n = deref(n)
 	switch {
 	case isNull(n):
-		return nil, true
+		return nil, nil, true
 	case n.Kind == yaml.ScalarNode && n.Value == "all":
-		return nil, true
+		return nil, nil, true
 	case n.Kind != yaml.SequenceNode:
 		v.errorf(p, "want all or a list of apps (each an app's id, name or display_name, e.g. [shop]), got %s", describeNode(n))
-		return nil, false
+		return nil, nil, false
 	}
 	var apps []string
+	var lines []int
 	seen := map[string]bool{}
 	for j, item := range n.Content {
 		ip := fmt.Sprintf("%s[%d]", p, j)
@@ -133,14 +137,15 @@ func (v *validator) apps(p string, n *yaml.Node) ([]string, bool) {
 			v.errorf(ip, "want an app's id, name or display_name, got %s", describeNode(item))
 		case item.Value == "all":
 			v.errorf(ip, "all in a list (want apps: all, or a list of apps)")
-		case seen[item.Value]:
-			v.errorf(ip, "app %q is listed twice (want each app once)", item.Value)
+		case seen[strings.ToLower(item.Value)]:
+			v.errorf(ip, "app %q is listed twice (want each app once) (apps match in any case)", item.Value)
 		default:
-			seen[item.Value] = true
+			seen[strings.ToLower(item.Value)] = true
 			apps = append(apps, item.Value)
+			lines = append(lines, item.Line)
 		}
 	}
-	return apps, len(apps) == 0
+	return apps, lines, len(apps) == 0
 }
 
 // periods reads `periods`: a list of named periods and custom
@@ -343,8 +348,8 @@ func (v *validator) email(p string, raw *rawEmail) *EmailConfig {
 	return e
 }
 
-func (v *validator) threshold(p string, raw *rawThreshold, metrics []MetricKey) (Threshold, bool) {
-	t := Threshold{Metric: MetricKey(raw.Metric), On: raw.On, Apps: raw.Apps}
+func (v *validator) threshold(p string, raw *rawThreshold, metrics []MetricKey, reportApps []string) (Threshold, bool) {
+	t := Threshold{Metric: MetricKey(raw.Metric), On: raw.On, Apps: raw.Apps, Line: v.line(p)}
 	if t.On == "" {
 		t.On = OnPeak
 	}
@@ -362,10 +367,18 @@ func (v *validator) threshold(p string, raw *rawThreshold, metrics []MetricKey) 
 		ok = false
 	}
 
-	// Every mode applies to every metric: the evaluation computes a figure
-	// the contract does not show from the points (see EvaluateThresholds).
 	switch t.On {
 	case OnPeak, OnAverage, OnTotal, OnAnyBucket:
+		if known {
+			if modes := thresholdModes(info); !slices.Contains(modes, t.On) {
+				onPath, what := p+".on", fmt.Sprintf("on %s", t.On)
+				if raw.On == "" {
+					onPath, what = p, "on peak (the default)"
+				}
+				v.errorf(onPath, "%s does not apply to %s: %s (want on: %s)", what, t.Metric, modeReason(info, t.On), strings.Join(modes, " or "))
+				ok = false
+			}
+		}
 	default:
 		v.errorf(p+".on", "unknown on %q (want one of: peak, average, total, any_bucket; default peak)", raw.On)
 		ok = false
@@ -379,15 +392,28 @@ func (v *validator) threshold(p string, raw *rawThreshold, metrics []MetricKey) 
 		v.errorf(p+".above", "missing (%s)", hint)
 		ok = false
 	} else if known {
-		val, err := scalarValue(&raw.Above)
-		if err == nil {
-			t.Above, _, err = ParseLimit(t.Metric, val)
-		}
-		if err != nil {
-			v.errorf(p+".above", "%v", err)
-			ok = false
-		}
 		t.Raw = raw.Above.Value
+		if pct, isOfLimit, err := parseOfLimit(raw.Above.Value); isOfLimit {
+			switch {
+			case err != nil:
+				v.errorf(p+".above", "%v", err)
+				ok = false
+			case info.Kind != KindProcesses:
+				v.errorf(p+".above", "%q: only cpu_usage and memory_usage have a plan limit (want a value in the unit of %s: %s)", raw.Above.Value, t.Metric, unitHint(info.Unit))
+				ok = false
+			default:
+				t.Above, t.OfLimit = pct, true
+			}
+		} else {
+			val, err := scalarValue(&raw.Above)
+			if err == nil {
+				t.Above, _, err = ParseLimit(t.Metric, val)
+			}
+			if err != nil {
+				v.errorf(p+".above", "%v", err)
+				ok = false
+			}
+		}
 	}
 
 	if len(raw.Sites) > 0 {
@@ -396,10 +422,80 @@ func (v *validator) threshold(p string, raw *rawThreshold, metrics []MetricKey) 
 	}
 	paths := v.listItems(p+".apps", len(raw.Apps), false, "an app's id, name or display_name")
 	for j, a := range raw.Apps {
-		if strings.TrimSpace(a) == "" {
+		t.AppLines = append(t.AppLines, v.line(paths[j]))
+		switch {
+		case strings.TrimSpace(a) == "":
 			v.errorf(paths[j], "empty app (want an app's id, name or display_name)")
 			ok = false
+		case len(reportApps) > 0 && !slices.ContainsFunc(reportApps, func(r string) bool { return strings.EqualFold(r, a) }):
+			// The report's entries may name the same app by another of its
+			// names (id, name, display_name): only the run, which has the
+			// apps, can tell; it refuses to start when none matches.
+			v.warnf(paths[j], "app %q is not among the report's apps as written (%s): unless it is another name of one of them, the threshold never runs for it", a, quoteList(reportApps))
 		}
 	}
 	return t, ok
+}
+
+// thresholdModes are the threshold modes (on) a metric has: the summary
+// figures the contract gives it (MetricInfo HasPeak, HasAverage,
+// HasTotal), and any_bucket for time series. slowest_requests has only
+// peak: its slowest request.
+func thresholdModes(info MetricInfo) []string {
+	if info.Kind == KindRows {
+		return []string{OnPeak}
+	}
+	var modes []string
+	if info.HasPeak {
+		modes = append(modes, OnPeak)
+	}
+	if info.HasAverage {
+		modes = append(modes, OnAverage)
+	}
+	if info.HasTotal {
+		modes = append(modes, OnTotal)
+	}
+	if info.Kind == KindSeries || info.Kind == KindProcesses {
+		modes = append(modes, OnAnyBucket)
+	}
+	return modes
+}
+
+// modeReason says why a mode does not apply to a metric.
+func modeReason(info MetricInfo, on string) string {
+	switch {
+	case info.Kind == KindRows:
+		return "its only figure is the slowest request's time"
+	case on == OnAnyBucket:
+		return "it has no buckets"
+	case on == OnTotal && info.Unit == UnitPercent:
+		return "a sum of percentages means nothing"
+	case on == OnTotal:
+		return "a sum of its buckets means nothing"
+	}
+	return "the report gives it no " + on
+}
+
+var ofLimitRE = regexp.MustCompile(`(?i)^\s*(.*?)\s*%\s*of\s+(?:the\s+)?(?:plan\s+)?limit\s*$`)
+
+// parseOfLimit parses "90% of limit": the percentage, and whether s has
+// that form at all.
+func parseOfLimit(s string) (float64, bool, error) {
+	m := ofLimitRE.FindStringSubmatch(s)
+	if m == nil {
+		return 0, false, nil
+	}
+	f, err := strconv.ParseFloat(m[1], 64)
+	if err != nil || f <= 0 || math.IsInf(f, 0) || math.IsNaN(f) {
+		return 0, true, fmt.Errorf("%q: want a positive percentage of the plan limit, e.g. 90%% of limit", s)
+	}
+	return f, true, nil
+}
+
+func quoteList(list []string) string {
+	q := make([]string, len(list))
+	for i, s := range list {
+		q[i] = strconv.Quote(s)
+	}
+	return strings.Join(q, ", ")
 }

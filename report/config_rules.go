@@ -17,6 +17,7 @@ import (
 var (
 	reportNameRE = regexp.MustCompile(`^[a-z0-9][a-z0-9-]*$`)
 	envNameRE    = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+	uuidRE       = regexp.MustCompile(`^[0-9A-Fa-f]{8}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{4}-[0-9A-Fa-f]{12}$`)
 )
 
 const maxReportName = 64
@@ -24,6 +25,7 @@ const maxReportName = 64
 // build applies the defaults to raw and checks every value.
 func (v *validator) build(raw *rawConfig) *Config {
 	cfg := &Config{File: v.file}
+	v.checkBooleans()
 
 	cfg.API.BaseURL = strings.TrimSpace(raw.API.BaseURL)
 	if cfg.API.BaseURL == "" {
@@ -34,6 +36,10 @@ func (v *validator) build(raw *rawConfig) *Config {
 	cfg.API.BaseURL = strings.TrimRight(cfg.API.BaseURL, "/")
 	cfg.API.SitesBaseURL = v.sitesBaseURL(raw.API.SitesBaseURL) // config_sites.go
 	cfg.API.CompanyID = strings.TrimSpace(raw.API.CompanyID)
+	if cfg.API.CompanyID != "" && !uuidRE.MatchString(cfg.API.CompanyID) {
+		// The value is not echoed: an API key pasted here is a secret.
+		v.errorf("api.company_id", "not a company id (want a UUID such as 54fb80af-576c-4fdc-ba4f-b596c83f15a1, from MyKinsta or GET /validate; or leave it empty to find it with GET /validate)")
+	}
 	cfg.API.Concurrency = DefaultConcurrency
 	if c := raw.API.Concurrency; c != nil {
 		if *c < 1 || *c > 64 {

@@ -21,8 +21,19 @@ func TestRepoReportsYAML(t *testing.T) {
 	if cfg.Timezone != "Europe/Berlin" || cfg.Location.String() != "Europe/Berlin" {
 		t.Errorf("timezone = %q (%v), want Europe/Berlin", cfg.Timezone, cfg.Location)
 	}
-	if cfg.API.BaseURL != DefaultBaseURL {
-		t.Errorf("base_url = %q", cfg.API.BaseURL)
+	// Issue 13 item 2: the example works for someone starting today.
+	if cfg.API.BaseURL != "https://api.sevalla.com/v2" {
+		t.Errorf("base_url = %q, want the Sevalla host: Kinsta removed the application endpoints", cfg.API.BaseURL)
+	}
+	if len(cfg.Warnings) > 0 {
+		t.Errorf("the example has warnings: %v", cfg.Warnings)
+	}
+	// Every key is explained where it is set.
+	for i, line := range strings.Split(string(mustRead(t, filepath.Join("..", "reports.yaml"))), "\n") {
+		code, _, _ := strings.Cut(line, "#")
+		if k := strings.TrimLeft(strings.TrimSpace(code), "- "); k != "" && strings.Contains(k, ":") && !strings.Contains(line, "#") {
+			t.Errorf("reports.yaml:%d: key without a comment: %s", i+1, line)
+		}
 	}
 	if cfg.SMTP == nil || cfg.SMTP.Host != "smtp.example.com" || cfg.SMTP.Port != 587 || cfg.SMTP.TLS != TLSStartTLS ||
 		cfg.SMTP.PasswordEnv != "SMTP_PASSWORD" || cfg.SMTP.MaxMessageBytes != 10_000_000 {
@@ -72,6 +83,9 @@ func TestRepoReportsYAML(t *testing.T) {
 		t.Fatal(err)
 	}
 	d := daily[0]
+	if got := periodNames(d.Periods); !slices.Equal(got, []string{"yesterday"}) {
+		t.Errorf("daily-shop periods = %v, want [yesterday]: the workflow runs daily", got)
+	}
 	if d.AllApps || !slices.Equal(d.Apps, []string{"shop"}) || d.Interval != Interval1h || d.Timezone != "America/New_York" {
 		t.Errorf("daily-shop = %+v", d)
 	}
@@ -128,7 +142,7 @@ func TestParseConfigValues(t *testing.T) {
 	cfg, err := ParseConfig("v.yaml", []byte(doc(
 		"api:",
 		"  base_url: https://api.sevalla.com/v2/",
-		"  company_id: abc",
+		"  company_id: 54fb80af-576c-4fdc-ba4f-b596c83f15a1",
 		"timezone: Asia/Kolkata",
 		"smtp:",
 		"  host: mail.example.com",
@@ -160,7 +174,7 @@ func TestParseConfigValues(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cfg.API.BaseURL != "https://api.sevalla.com/v2" || cfg.API.CompanyID != "abc" || cfg.Location.String() != "Asia/Kolkata" {
+	if cfg.API.BaseURL != "https://api.sevalla.com/v2" || cfg.API.CompanyID != "54fb80af-576c-4fdc-ba4f-b596c83f15a1" || cfg.Location.String() != "Asia/Kolkata" {
 		t.Errorf("api/timezone = %+v %v", cfg.API, cfg.Location)
 	}
 	if s := cfg.SMTP; s.Port != 465 || s.TLS != TLSImplicit || s.MaxMessageBytes != 25<<20 || s.PasswordEnv != DefaultPasswordEnv {

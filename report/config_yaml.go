@@ -134,6 +134,8 @@ type validator struct {
 	refs map[string]nodeRef // field path -> node
 	all  []nodeRef          // in document order
 	errs []*FieldError
+	// warnings are problems that do not stop a run.
+	warnings []*FieldError
 	// bad holds the paths yaml already complained about: no second
 	// message for them or below them.
 	bad []string
@@ -192,6 +194,12 @@ func (v *validator) errorf(path, format string, args ...any) {
 		}
 	}
 	v.errs = append(v.errs, &FieldError{File: v.file, Line: v.line(path), Path: path, Msg: fmt.Sprintf(format, args...)})
+}
+
+// warnf records a warning at path: a problem -check reports that does not
+// stop a run.
+func (v *validator) warnf(path, format string, args ...any) {
+	v.warnings = append(v.warnings, &FieldError{File: v.file, Line: v.line(path), Path: path, Msg: "warning: " + fmt.Sprintf(format, args...)})
 }
 
 func (v *validator) err() error {
@@ -268,7 +276,11 @@ func (v *validator) yamlError(msg string) {
 		if r.path == "" {
 			want = "a mapping with the keys api, timezone, smtp and reports"
 		}
-		v.errs = append(v.errs, &FieldError{File: v.file, Line: line, Path: r.path, Msg: fmt.Sprintf("want %s, got %s", want, describeNode(r.val))})
+		why := ""
+		if want == boolWant && r.val.Kind == yaml.ScalarNode {
+			why = boolWhy
+		}
+		v.errs = append(v.errs, &FieldError{File: v.file, Line: line, Path: r.path, Msg: fmt.Sprintf("want %s, got %s%s", want, describeNode(r.val), why)})
 		return
 	}
 	line := 0
@@ -484,7 +496,7 @@ func describeType(t string) string {
 	case "string":
 		return "a string"
 	case "bool":
-		return "true or false"
+		return boolWant
 	case "[]string":
 		return "a list of strings"
 	}
@@ -498,6 +510,31 @@ func describeType(t string) string {
 		return "a mapping with the keys " + strings.Join(rt.keys, ", ")
 	}
 	return t
+}
+
+// boolWant is the one rule of every boolean key: YAML 1.2 booleans,
+// unquoted true or false. yaml.v3 would also take yes, no, on, off, y and
+// n (quoted or not) for a bool field, but reject a quoted "false": two
+// keys that look alike behaved differently.
+const (
+	boolWant = "true or false"
+	boolWhy  = " (booleans are unquoted true or false; yes, no, on, off and quoted values are strings)"
+)
+
+// checkBooleans applies boolWant to every boolean key of the raw structs,
+// whoever added it.
+func (v *validator) checkBooleans() {
+	for _, r := range v.all {
+		t := rawTypeAt(r.path)
+		if t == nil || strings.TrimPrefix(t.String(), "*") != "bool" {
+			continue
+		}
+		n := deref(r.val)
+		if isNull(n) || (n.Kind == yaml.ScalarNode && n.ShortTag() == "!!bool") {
+			continue
+		}
+		v.errorf(r.path, "want %s, got %s%s", boolWant, describeNode(n), boolWhy)
+	}
 }
 
 // describeNode says what a node is, for "got ..." in messages.

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"strconv"
+	"strings"
 )
 
 // This file holds the insights: the change of every headline figure
@@ -312,8 +313,13 @@ func EvaluateThresholds(r *Report, ts []Threshold) []Alert {
 					base.Threshold = FormatValue(info.Unit, t.Above)
 				}
 				for _, tg := range thresholdTargets(info, m) {
-					for _, c := range thresholdCrossings(tg, on, t.Above) {
+					limit, ok := thresholdLimit(t, tg)
+					if !ok {
+						continue // no plan limit to be a share of: Build notes it
+					}
+					for _, c := range thresholdCrossings(tg, on, limit) {
 						al := base
+						al.Limit = limit
 						al.Process = tg.process
 						if c.index >= 0 && tg.pointProcess != nil {
 							al.Process = tg.pointProcess[c.index] // a run's own process
@@ -331,12 +337,29 @@ func EvaluateThresholds(r *Report, ts []Threshold) []Alert {
 	return alerts
 }
 
+// thresholdLimit is the limit of t for tg in the metric's unit: t.Above,
+// or for `above: N% of limit` N % of the process's memory_limit (taken as
+// bytes, as the workbook does); cpu_usage is a percentage of the process's
+// CPU already, so N% of its limit is N percent. ok is false when a
+// memory process has no limit.
+func thresholdLimit(t Threshold, tg thresholdTarget) (float64, bool) {
+	if !t.OfLimit || t.Metric != MemoryUsage {
+		return t.Above, true
+	}
+	if !(tg.planLimit > 0) || !finiteNum(tg.planLimit) {
+		return 0, false
+	}
+	return tg.planLimit * t.Above / 100, true
+}
+
 // thresholdTarget is one thing a threshold checks: a series (or a
 // process's series) with its summary.
 type thresholdTarget struct {
-	process string
-	points  []Point
-	summary Summary
+	// planLimit is the process's cpu_limit or memory_limit (0: none).
+	planLimit float64
+	process   string
+	points    []Point
+	summary   Summary
 	// pointProcess names each point's process where the points are of
 	// several (run_time's runs); nil otherwise.
 	pointProcess []string
@@ -354,7 +377,7 @@ func thresholdTargets(info MetricInfo, m *Metric) []thresholdTarget {
 	case KindProcesses:
 		out := make([]thresholdTarget, 0, len(m.Processes))
 		for _, pr := range m.Processes {
-			out = append(out, thresholdTarget{process: pr.Name, points: pr.Points, summary: pr.Summary})
+			out = append(out, thresholdTarget{process: pr.Name, points: pr.Points, summary: pr.Summary, planLimit: pr.Limit})
 		}
 		return out
 	case KindRuns:
@@ -425,10 +448,10 @@ func thresholdAdmits(a App, filter []string) bool {
 }
 
 // MatchesApp is the one rule by which a config entry names an app (in a
-// report's apps and a threshold's apps): its id, name or display_name,
-// exactly.
+// report's apps and a threshold's apps): its id, name or display_name, in
+// any case (SHOP and "marketing site" match shop and Marketing Site).
 func MatchesApp(want, id, name, displayName string) bool {
-	return want != "" && (want == id || want == name || want == displayName)
+	return want != "" && (strings.EqualFold(want, id) || strings.EqualFold(want, name) || strings.EqualFold(want, displayName))
 }
 
 // AlertedApps returns the number of distinct apps (by ID, else label) in

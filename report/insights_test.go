@@ -456,7 +456,13 @@ func TestThresholdEvaluate(t *testing.T) {
 			"previous_week blog(id-blog) response_time_p95 peak 801>800 ms (800ms)",
 			"yesterday blog(id-blog) response_time_p95 peak 801>800 ms (800ms)",
 		}},
-		{"per app match is exact", []report.Threshold{p95(800, "", "Shop", "BLOG", "shop ")}, nil},
+		{"per app match is any case (issue 13 item 8)", []report.Threshold{p95(800, "", "SHOP", "BLOG")}, []string{
+			"previous_week Shop Front(id-shop) response_time_p95 peak 900>800 ms (800ms)",
+			"previous_week blog(id-blog) response_time_p95 peak 801>800 ms (800ms)",
+			"yesterday Shop Front(id-shop) response_time_p95 peak 900>800 ms (800ms)",
+			"yesterday blog(id-blog) response_time_p95 peak 801>800 ms (800ms)",
+		}},
+		{"per app match is whole", []report.Threshold{p95(800, "", "Sho", "shop ", "blo")}, nil},
 		{"per app filter of an unknown app", []report.Threshold{p95(1, "", "nope")}, nil},
 		{"per process peak, every process checked", []report.Threshold{{Metric: report.CPUUsage, Above: 80, Raw: "80%"}}, []string{
 			"previous_week Shop Front(id-shop) cpu_usage[web] peak 85>80 percent (80%)",

@@ -200,6 +200,11 @@ type Metric struct {
 	// (coverage.go); nil where it does not apply (slowest requests, a
 	// period without a whole bucket).
 	Coverage *float64
+	// FinePeak is the highest of the hourly points that were folded into
+	// Points (daily or 6-hour buckets fetched hourly) for a metric folded
+	// by mean; nil otherwise. Finalize makes it the Summary's Peak: the
+	// highest hour, not the highest daily average.
+	FinePeak *float64
 }
 
 // Point is one bucket of a series. Time is the start of the bucket, in the
@@ -262,6 +267,8 @@ type Process struct {
 	Limit   float64
 	Points  []Point
 	Summary Summary
+	// FinePeak is as Metric.FinePeak, for this process.
+	FinePeak *float64
 }
 
 // User is one member of the company roster.
@@ -317,4 +324,14 @@ type Threshold struct {
 	// Sites limits it to these sites. See insights_sites.go.
 	Site  SiteMetricKey
 	Sites []string
+	// OfLimit says Above is a percentage of the process's plan limit
+	// (`above: 90% of limit`, cpu_usage and memory_usage only): for
+	// memory_usage Above% of memory_limit (taken as bytes); for cpu_usage,
+	// which Kinsta gives as a percentage of the process's CPU already,
+	// Above percent.
+	OfLimit bool
+	// Line is the threshold's line in the config file; AppLines the lines
+	// of the entries of Apps.
+	Line     int
+	AppLines []int
 }

@@ -31,6 +31,32 @@ func Normalize(points []Point) []Point {
 // midnight that starts it, so a 23 h or 25 h day across a DST change stays
 // one day. Points must be normalized.
 func FoldDays(points []Point, loc *time.Location, fold Fold) []Point {
+	return foldBy(points, fold, func(t time.Time) time.Time { return LocalMidnight(t, loc) })
+}
+
+// FoldLocal folds (hourly) points into buckets of the local clock of loc:
+// local days for a bucket of 24h (FoldDays), else blocks of whole hours
+// counted from local midnight (6h: 00:00, 06:00, 12:00 and 18:00 local
+// time, whatever the zone's offset from UTC). A block across a DST change
+// holds the hours the clock gave it (5 or 7). Points must be normalized.
+func FoldLocal(points []Point, loc *time.Location, bucket time.Duration, fold Fold) []Point {
+	hours := int(bucket / time.Hour)
+	if bucket >= 24*time.Hour || hours < 1 {
+		return FoldDays(points, loc, fold)
+	}
+	return foldBy(points, fold, func(t time.Time) time.Time {
+		lt := t.In(loc)
+		h := lt.Hour() / hours * hours
+		if h == 0 {
+			return LocalMidnight(t, loc)
+		}
+		y, m, d := lt.Date()
+		return time.Date(y, m, d, h, 0, 0, 0, loc)
+	})
+}
+
+// foldBy folds normalized points into the buckets key gives them.
+func foldBy(points []Point, fold Fold, key func(time.Time) time.Time) []Point {
 	var out []Point
 	var sum float64
 	var n int
@@ -46,7 +72,7 @@ func FoldDays(points []Point, loc *time.Location, fold Fold) []Point {
 		out = append(out, Point{Time: day, Value: v})
 	}
 	for _, p := range points {
-		d := LocalMidnight(p.Time, loc)
+		d := key(p.Time)
 		if n > 0 && !d.Equal(day) {
 			flush()
 			sum, n = 0, 0
@@ -110,7 +136,7 @@ func finalizeMetric(m *Metric) {
 	switch info.Kind {
 	case KindSeries:
 		m.Points = Normalize(m.Points)
-		m.Summary = pick(Summarize(m.Points), info)
+		m.Summary = finePeak(pick(Summarize(m.Points), info), m.FinePeak)
 	case KindRuns:
 		var total float64
 		for _, r := range m.Runs {
@@ -126,13 +152,22 @@ func finalizeMetric(m *Metric) {
 			pr := &m.Processes[i]
 			ch := pr.Summary.Change
 			pr.Points = Normalize(pr.Points)
-			pr.Summary = pick(Summarize(pr.Points), info)
+			pr.Summary = finePeak(pick(Summarize(pr.Points), info), pr.FinePeak)
 			pr.Summary.Change = ch
 		}
 	case KindRows:
 		sort.SliceStable(m.Rows, func(i, j int) bool { return m.Rows[i].AvgResponseTimeMS > m.Rows[j].AvgResponseTimeMS })
 	}
 	m.Summary.Change = change
+}
+
+// finePeak puts the hourly peak (Metric.FinePeak) in place of the peak of
+// the folded buckets, where the metric has a peak and it was fetched.
+func finePeak(s Summary, fine *float64) Summary {
+	if s.Peak != nil && fine != nil && finiteNum(*fine) {
+		s.Peak = F(*fine)
+	}
+	return s
 }
 
 func pick(s Summary, info MetricInfo) Summary {

@@ -19,6 +19,7 @@ type options struct {
 	check   bool
 	verbose bool
 	resend  bool
+	version bool
 }
 
 // flagError is a usage problem found after the flag package parsed the
@@ -50,6 +51,7 @@ func parseFlags(args []string, stderr io.Writer, clock func() time.Time) (option
 	fs.BoolVar(&o.check, "check", false, "validate the config (and templates) and exit; no network")
 	fs.BoolVar(&o.verbose, "v", false, "verbose progress and API accounting on stderr")
 	fs.BoolVar(&o.resend, "resend", false, "also produce and send the latest due date at -now of each selected report, whatever the ledger says")
+	fs.BoolVar(&o.version, "version", false, "print which build this is (module version or VCS revision) and exit")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}

@@ -57,6 +57,10 @@ func run(ctx context.Context, args []string, stderr io.Writer, getenv func(strin
 		}
 		return exitUsage
 	}
+	if o.version {
+		fmt.Fprintln(stderr, buildVersion())
+		return exitOK
+	}
 	cfg, err := report.LoadConfig(o.config)
 	if err != nil {
 		job.PrintLines(stderr, err)
@@ -66,6 +70,9 @@ func run(ctx context.Context, args []string, stderr io.Writer, getenv func(strin
 		selected, err := cfg.Select(o.reports)
 		if err != nil {
 			job.PrintLines(stderr, err)
+			return exitUsage
+		}
+		if !job.Check(stderr, cfg, selected, o.now) {
 			return exitUsage
 		}
 		var names []string
@@ -80,6 +87,7 @@ func run(ctx context.Context, args []string, stderr io.Writer, getenv func(strin
 		level = slog.LevelDebug
 	}
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+	log.Debug("build", "version", buildVersion()) // with -v the log says which build ran; -version prints it alone
 	opts := job.Options{
 		Now: o.now, Clock: clock, Getenv: getenv, OutDir: o.out, Reports: o.reports,
 		DryRun: o.dryRun, Verbose: o.verbose, Logger: log, Stderr: stderr, Resend: o.resend,
@@ -119,7 +127,9 @@ func demoSource(cfg *report.Config, log *slog.Logger) (job.Source, job.SiteSourc
 	if err != nil {
 		return nil, nil, err
 	}
-	return job.NewAPISource(client, cfg.API.CompanyID), sites, nil
+	// The simulated API has its own company: a company_id in the file is
+	// the real one, which the simulation does not know (it would 404).
+	return job.NewAPISource(client, ""), sites, nil
 }
 
 // exitCode maps a run's status to the contract's exit code.
