@@ -9,11 +9,11 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/kinsta-report/kinsta-report/internal/state"
 	"github.com/kinsta-report/kinsta-report/report"
 	"github.com/kinsta-report/kinsta-report/report/chart"
 	"github.com/kinsta-report/kinsta-report/report/deliver"
 	"github.com/kinsta-report/kinsta-report/report/sheet"
-	"github.com/kinsta-report/kinsta-report/state"
 )
 
 type artifact struct {

@@ -9,9 +9,9 @@ import (
 	"sync"
 	"time"
 
+	"github.com/kinsta-report/kinsta-report/internal/state"
 	"github.com/kinsta-report/kinsta-report/plan"
 	"github.com/kinsta-report/kinsta-report/report"
-	"github.com/kinsta-report/kinsta-report/state"
 )
 
 // History is a Source that serves closed UTC days from the history of a

@@ -11,10 +11,10 @@ import (
 	"time"
 
 	"github.com/kinsta-report/kinsta-report/fetch/kinstatest"
+	"github.com/kinsta-report/kinsta-report/internal/state"
 	"github.com/kinsta-report/kinsta-report/job"
 	"github.com/kinsta-report/kinsta-report/plan"
 	"github.com/kinsta-report/kinsta-report/report"
-	"github.com/kinsta-report/kinsta-report/state"
 )
 
 // keeps30Days refuses, as Kinsta does, a request starting further back

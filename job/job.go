@@ -18,10 +18,10 @@ import (
 	"time"
 
 	"github.com/kinsta-report/kinsta-report/fetch"
+	"github.com/kinsta-report/kinsta-report/internal/state"
 	"github.com/kinsta-report/kinsta-report/report"
 	"github.com/kinsta-report/kinsta-report/report/deliver"
 	"github.com/kinsta-report/kinsta-report/report/notify"
-	"github.com/kinsta-report/kinsta-report/state"
 )
 
 // Options are what a run takes from its surroundings.

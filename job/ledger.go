@@ -7,9 +7,9 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/kinsta-report/kinsta-report/internal/state"
 	"github.com/kinsta-report/kinsta-report/plan"
 	"github.com/kinsta-report/kinsta-report/report"
-	"github.com/kinsta-report/kinsta-report/state"
 )
 
 // The send ledger in a run: which due dates each report owes (plan.DueDates

@@ -17,10 +17,10 @@ import (
 
 	"github.com/kinsta-report/kinsta-report/fetch/kinstatest"
 	"github.com/kinsta-report/kinsta-report/internal/peer"
+	"github.com/kinsta-report/kinsta-report/internal/state"
 	"github.com/kinsta-report/kinsta-report/job"
 	"github.com/kinsta-report/kinsta-report/report"
 	"github.com/kinsta-report/kinsta-report/report/deliver"
-	"github.com/kinsta-report/kinsta-report/state"
 )
 
 const weeklyMail = `

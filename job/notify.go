@@ -11,10 +11,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kinsta-report/kinsta-report/internal/state"
 	"github.com/kinsta-report/kinsta-report/report"
 	"github.com/kinsta-report/kinsta-report/report/deliver"
 	"github.com/kinsta-report/kinsta-report/report/notify"
-	"github.com/kinsta-report/kinsta-report/state"
 )
 
 // Outcomes of NotifyResult.Outcome.

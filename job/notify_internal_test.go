@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kinsta-report/kinsta-report/state"
+	"github.com/kinsta-report/kinsta-report/internal/state"
 )
 
 // TestPostOnce: through the channel ledger, a channel gets a window once;

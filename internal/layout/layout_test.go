@@ -30,7 +30,7 @@ var forbidden = map[string][]string{
 	"plan": {"net/http", "os", module + "/fetch", module + "/job", module + "/report/sheet", module + "/report/chart", module + "/report/deliver",
 		"github.com/xuri/excelize", "github.com/go-echarts", "github.com/wneessen/go-mail"},
 	// state is files on disk: no API, no renderers, no job.
-	"state": {"net/http", module + "/fetch", module + "/job", module + "/plan", module + "/report/sheet", module + "/report/chart", module + "/report/deliver",
+	"internal/state": {"net/http", module + "/fetch", module + "/job", module + "/plan", module + "/report/sheet", module + "/report/chart", module + "/report/deliver",
 		"github.com/xuri/excelize", "github.com/go-echarts", "github.com/wneessen/go-mail"},
 	"job":        {},
 	"cmd/report": {},
