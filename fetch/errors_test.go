@@ -45,7 +45,7 @@ func TestErrorClasses(t *testing.T) {
 		{name: "502 with an HTML page", h: respond(502, `<html><body>bad gateway</body></html>`), want: ErrServer, status: 502, tries: 3, contains: "kinsta: 502 Bad Gateway (GET"},
 		{name: "503 plain text", h: respond(503, "upstream\nunavailable"), want: ErrServer, status: 503, tries: 3, contains: "503 Service Unavailable: upstream unavailable"},
 		{name: "200 not JSON", h: respond(200, `not json`), want: ErrBadResponse, status: 200, tries: 1, contains: "bad response (200 OK): body: invalid JSON"},
-		{name: "200 a web page", h: respond(200, `<html>`), want: ErrNotAPI, status: 200, tries: 1, contains: "bad response (200 OK): the base URL does not look like the Kinsta API"},
+		{name: "200 a web page", h: respond(200, `<html>`), want: ErrBadResponse, status: 200, tries: 1, contains: "bad response (200 OK): the base URL does not look like the Kinsta API"},
 		{name: "200 empty", h: respond(200, ``), want: ErrBadResponse, status: 200, tries: 1},
 		{name: "200 without app", h: respond(200, `{}`), want: ErrBadResponse, status: 200, tries: 1, contains: "app: missing"},
 		{name: "200 bad value names the element", h: respond(200, seriesBody("bandwidth", `[{"time":"1","value":"1"},{"time":"2","value":"2"},{"time":"3","value":"3"},{"time":"4","value":"n/a"}]`)),
