@@ -44,6 +44,12 @@ type History struct {
 	partial int // metric requests answered partly by the history
 	fetched int // requests made of the wrapped Source
 	puts    int // days (and windows) added to the batch
+
+	// Site analytics (sites.go): days read from the history once per run
+	// (under cacheMu), days fetched in this run, and the requests.
+	siteCache                            map[time.Time]*cachedDay
+	siteFresh                            map[state.Key]*state.Day
+	siteServed, sitePartial, siteFetched int
 }
 
 // NewHistory wraps inner with the history of store. now is the run's clock
@@ -67,6 +73,10 @@ type HistoryStats struct {
 	Fetched int
 	// Stored counts the days and windows added to the history.
 	Stored int
+	// SiteServed, SitePartial and SiteFetched are the same for WordPress
+	// site analytics requests (one site metric of one environment in one
+	// window).
+	SiteServed, SitePartial, SiteFetched int
 }
 
 // Stats of the history so far (the wrapped Source's API accounting is
@@ -74,7 +84,8 @@ type HistoryStats struct {
 func (h *History) HistoryStats() HistoryStats {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	return HistoryStats{Served: h.served, Partial: h.partial, Fetched: h.fetched, Stored: h.puts}
+	return HistoryStats{Served: h.served, Partial: h.partial, Fetched: h.fetched, Stored: h.puts,
+		SiteServed: h.siteServed, SitePartial: h.sitePartial, SiteFetched: h.siteFetched}
 }
 
 // Commit writes the days fetched so far (one file per UTC day) and starts
@@ -535,7 +546,7 @@ func (r *run) closeHistory() {
 		r.log.Warn("history not written; the next run fetches these days again", "err", err)
 		fmt.Fprintf(r.stderr, "history: not written: %s\n", oneLine(err))
 	}
-	if s := r.hist.HistoryStats(); s.Served+s.Partial+s.Fetched > 0 {
+	if s := r.hist.HistoryStats(); s.Served+s.Partial+s.Fetched+s.SiteServed+s.SitePartial+s.SiteFetched > 0 {
 		fmt.Fprintln(r.stderr, historyLine(s))
 	}
 }
@@ -608,6 +619,12 @@ func historyLine(s HistoryStats) string {
 	line := fmt.Sprintf("history: %d metric requests served from state/, %d fetched", s.Served, s.Fetched)
 	if s.Partial > 0 {
 		line += fmt.Sprintf(" (%d requests served in part)", s.Partial)
+	}
+	if s.SiteServed+s.SitePartial+s.SiteFetched > 0 {
+		line += fmt.Sprintf("; site analytics: %d requests served from state/, %d fetched", s.SiteServed, s.SiteFetched)
+		if s.SitePartial > 0 {
+			line += fmt.Sprintf(" (%d served in part)", s.SitePartial)
+		}
 	}
 	return line
 }

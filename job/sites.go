@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/kinsta-report/kinsta-report/fetch"
+	"github.com/kinsta-report/kinsta-report/internal/state"
 	"github.com/kinsta-report/kinsta-report/plan"
 	"github.com/kinsta-report/kinsta-report/report"
 )
@@ -314,7 +315,7 @@ func (r *run) gatherSites(ctx context.Context, rc report.ReportConfig, p plan.Pl
 			defer func() { <-sem }()
 			tg := targets[t.target]
 			info, _ := report.SiteInfo(t.key)
-			t.metric, t.err = r.sites.SiteMetric(ctx, tg.env.ID, r.company, t.key, fetch.PeriodDays(t.w.Start, t.w.End))
+			t.metric, t.err = r.siteMetric(ctx, tg.env.ID, t.key, fetch.PeriodDays(t.w.Start, t.w.End))
 			if t.err == nil && t.metric != nil {
 				t.metric.Unit = info.Unit
 			}
@@ -488,4 +489,174 @@ func siteCount(rep report.Report) string {
 		return ""
 	}
 	return ", " + plural(len(rep.Periods[0].Sites), "site environment")
+}
+
+// siteMetric is one site metric of one environment over the calendar days
+// d: through the history when the run has one, else straight from the API.
+func (r *run) siteMetric(ctx context.Context, envID string, key report.SiteMetricKey, d fetch.Days) (*report.SiteMetric, error) {
+	if r.hist == nil {
+		return r.sites.SiteMetric(ctx, envID, r.company, key, d)
+	}
+	return r.hist.SiteMetric(ctx, r.sites, envID, r.company, key, d)
+}
+
+// siteStored returns the day the history holds for (envID, key) on the
+// UTC day d (a dataset key's date), or nil. Each day's site lines are read
+// once per run; days fetched in the run are served from memory.
+func (h *History) siteStored(envID string, key report.SiteMetricKey, d time.Time) (*state.Day, error) {
+	k := state.KeyOf(envID, state.SiteKey(key), d)
+	h.cacheMu.Lock()
+	if x := h.siteFresh[k]; x != nil {
+		h.cacheMu.Unlock()
+		return x, nil
+	}
+	if h.siteCache == nil {
+		h.siteCache = map[time.Time]*cachedDay{}
+	}
+	c := h.siteCache[d]
+	if c == nil {
+		c = &cachedDay{}
+		h.siteCache[d] = c
+	}
+	h.cacheMu.Unlock()
+	c.once.Do(func() {
+		days, err := h.store.ReadSites(state.SiteQuery{From: d, To: d.Add(utcDay)})
+		if err != nil {
+			c.err = err
+			return
+		}
+		c.held = map[state.Key]*state.Day{}
+		for i := range days {
+			c.held[state.KeyOf(days[i].App, days[i].Metric, days[i].Day)] = &days[i]
+		}
+	})
+	if c.err != nil {
+		return nil, c.err
+	}
+	return c.held[k], nil
+}
+
+// SiteMetric serves one site metric of one environment over the calendar
+// days d (inclusive; UTC midnights, as fetch.PeriodDays gives them) from
+// the history where it can, and asks src for the rest in one request: from
+// the first day the history lacks (or that is still open at now) to the
+// last one. Days held between them are taken from the answer (the same
+// closed data) and not stored again. Every closed day of the answer is
+// kept, a day without a value only when the answer has a value on a later
+// day (docs/STATE.md, "Site analytics").
+//
+// APITotal is the answer's own total when one answer covered exactly d,
+// and the total the history kept for exactly d when none was needed; a
+// window put together from the history and a shorter answer has none.
+func (h *History) SiteMetric(ctx context.Context, src SiteSource, envID, companyID string, key report.SiteMetricKey, d fetch.Days) (*report.SiteMetric, error) {
+	info, _ := report.SiteInfo(key)
+	var dates []time.Time
+	for x := d.From; !x.After(d.To); x = x.AddDate(0, 0, 1) {
+		dates = append(dates, x)
+	}
+	held := map[time.Time]*state.Day{}
+	var first, last time.Time // the days to ask for
+	for _, x := range dates {
+		if !x.Add(utcDay).After(h.now) { // closed
+			st, err := h.siteStored(envID, key, x)
+			if err != nil {
+				h.log.Warn("history not read; fetching", "environment", envID, "metric", key, "err", err)
+			}
+			if st != nil {
+				held[x] = st
+				continue
+			}
+		}
+		if first.IsZero() {
+			first = x
+		}
+		last = x
+	}
+	out := &report.SiteMetric{Key: key, Unit: info.Unit, Points: []report.Point{}}
+	if first.IsZero() {
+		for _, x := range dates {
+			out.Points = append(out.Points, held[x].Points...)
+		}
+		if t, ok, err := h.store.SiteTotal(envID, key, d.From, d.To); err == nil && ok {
+			out.APITotal = &t
+		}
+		h.countSite(true, false)
+		return out, nil
+	}
+	h.mu.Lock()
+	h.siteFetched++
+	h.mu.Unlock()
+	m, err := src.SiteMetric(ctx, envID, companyID, key, fetch.Days{From: first, To: last})
+	if err != nil {
+		return nil, err
+	}
+	if m == nil {
+		m = &report.SiteMetric{Key: key}
+	}
+	end := last.Add(utcDay)
+	answer := clipPoints(m.Points, first, end)
+	h.keepSite(envID, key, first, end, answer, held)
+	for _, x := range dates {
+		if x.Before(first) || x.After(last) {
+			out.Points = append(out.Points, held[x].Points...)
+		}
+	}
+	out.Points = sortPoints(append(out.Points, answer...))
+	if m.Unit != "" {
+		out.Unit = m.Unit
+	}
+	if first.Equal(d.From) && last.Equal(d.To) {
+		out.APITotal = m.APITotal
+		if m.APITotal != nil && !end.After(h.now) {
+			total := *m.APITotal
+			h.put(func(b *state.Batch) error { return b.PutSiteTotal(envID, key, first, last, total) })
+		}
+	}
+	h.countSite(len(held) > 0, true)
+	return out, nil
+}
+
+// keepSite adds to the batch every closed day of [from, to) that the
+// history does not hold, with the answer's points of that day. A day
+// without a value is kept (as covered, empty) only when the answer has a
+// value on a later day: the API then evidently answered for it, whereas
+// the last days of an answer may be missing because Kinsta has not
+// computed them yet, and an answer with no value at all says nothing.
+func (h *History) keepSite(envID string, key report.SiteMetricKey, from, to time.Time, answer []report.Point, held map[time.Time]*state.Day) {
+	var latest time.Time
+	for _, p := range answer {
+		if p.Time.After(latest) {
+			latest = p.Time
+		}
+	}
+	for x := from; x.Before(to); x = x.Add(utcDay) {
+		end := x.Add(utcDay)
+		if end.After(h.now) || held[x] != nil {
+			continue
+		}
+		pts := orEmpty(clipPoints(answer, x, end))
+		if len(pts) == 0 && latest.Before(end) {
+			continue
+		}
+		day := &state.Day{App: envID, Metric: state.SiteKey(key), Day: x, Points: pts}
+		if h.put(func(b *state.Batch) error { return b.PutSiteDay(envID, key, x, pts) }) {
+			h.cacheMu.Lock()
+			if h.siteFresh == nil {
+				h.siteFresh = map[state.Key]*state.Day{}
+			}
+			h.siteFresh[state.KeyOf(envID, state.SiteKey(key), x)] = day
+			h.cacheMu.Unlock()
+		}
+	}
+}
+
+func (h *History) countSite(served, fetchedAny bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	switch {
+	case served && !fetchedAny:
+		h.siteServed++
+	case served:
+		h.sitePartial++
+	}
 }

@@ -123,6 +123,9 @@ type line struct {
 	Start string `json:"start,omitempty"`
 	End   string `json:"end,omitempty"`
 	Limit int    `json:"limit,omitempty"`
+	// Total of a site total line: the analytics answer's own total for
+	// the days start..end (inclusive dates).
+	Total *float64 `json:"total,omitempty"`
 
 	// One of these is set, by the line's kind; a pointer so that an empty
 	// day writes "points":[] (fetched, no data), not nothing.
@@ -441,7 +444,7 @@ func (s *Store) Read(q Query) ([]Day, error) {
 		metrics[string(m)] = true
 	}
 	want := func(app, metric string) bool {
-		if metric == string(report.SlowestRequests) || metric == string(UsersKey) {
+		if metric == string(report.SlowestRequests) || metric == string(UsersKey) || isSite(metric) {
 			return false
 		}
 		return (len(apps) == 0 || apps[app]) && (len(metrics) == 0 || metrics[metric])
@@ -496,6 +499,12 @@ func (s *Store) Read(q Query) ([]Day, error) {
 	for _, x := range perDay {
 		out = append(out, x...)
 	}
+	sortDays(out)
+	return out, nil
+}
+
+// sortDays sorts by app, metric and day.
+func sortDays(out []Day) {
 	sort.Slice(out, func(i, j int) bool {
 		a, b := out[i], out[j]
 		if a.App != b.App {
@@ -506,7 +515,6 @@ func (s *Store) Read(q Query) ([]Day, error) {
 		}
 		return a.Day.Before(b.Day)
 	})
-	return out, nil
 }
 
 func (l line) day(d time.Time) (Day, error) {
