@@ -25,9 +25,9 @@ type sitesView struct {
 	DayZone string
 	// Previous is the compared period's range; empty when not compared.
 	Previous string
-	Columns []columnView
-	Rows    []siteRow
-	Charts  []chartView
+	Columns  []columnView
+	Rows     []siteRow
+	Charts   []chartView
 }
 
 type siteRow struct {
