@@ -82,6 +82,7 @@ func buildSites(pi int, per report.Period, previous string) (*sitesView, []chart
 	if len(per.Sites) == 0 {
 		return nil, nil, nil
 	}
+	per.Sites = displaySites(per.Sites)
 	sv := &sitesView{ID: fmt.Sprintf("p%d-sites", pi), DayZone: report.SitesDayZone, Previous: previous}
 	var missing []missingView
 	for _, k := range report.AllSiteMetrics() {
@@ -113,6 +114,33 @@ func buildSites(pi int, per report.Period, previous string) (*sitesView, []chart
 	specs, views := siteCharts(pi, per.Sites)
 	sv.Charts = views
 	return sv, specs, missing
+}
+
+// displaySites is sites with their API strings as people see them
+// (report.DisplayText: no controls, bidi isolated, capped), as
+// report.ForDisplay does for apps; the model is not changed.
+func displaySites(sites []report.Site) []report.Site {
+	out := make([]report.Site, len(sites))
+	for i, s := range sites {
+		s.ID, s.Name, s.DisplayName = report.DisplayText(s.ID), report.DisplayText(s.Name), report.DisplayText(s.DisplayName)
+		s.Environment, s.EnvironmentID = report.DisplayText(s.Environment), report.DisplayText(s.EnvironmentID)
+		if s.Missing != nil {
+			s.Missing = slices.Clone(s.Missing)
+			for j := range s.Missing {
+				s.Missing[j].Error = report.DisplayText(s.Missing[j].Error)
+			}
+		}
+		if s.Usage != nil && s.Usage.Errors != nil {
+			u := *s.Usage
+			u.Errors = slices.Clone(u.Errors)
+			for j := range u.Errors {
+				u.Errors[j].Error = report.DisplayText(u.Errors[j].Error)
+			}
+			s.Usage = &u
+		}
+		out[i] = s
+	}
+	return out
 }
 
 func siteCellOf(s report.Site, k report.SiteMetricKey) siteCell {

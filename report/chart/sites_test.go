@@ -396,6 +396,26 @@ func TestWriteHTMLSitesHostileNames(t *testing.T) {
 	}
 }
 
+// A site name cannot spoof what is around it: a right-to-left override is
+// dropped and the name isolated, a huge name is cut, and the model is left
+// as it was.
+func TestWriteHTMLSitesDefusesSpoofingNames(t *testing.T) {
+	t.Parallel()
+	r := sitesReport(t, true)
+	r.Periods[0].Sites[0].DisplayName = "P\u202egnp.exe"
+	r.Periods[0].Sites[1].DisplayName = "x" + strings.Repeat("y", 40000)
+	page := string(render(t, r))
+	if strings.ContainsRune(page, '\u202e') || !strings.Contains(page, "\u2068Pgnp.exe\u2069") {
+		t.Error("the right-to-left override reached the page, or the site name is not isolated")
+	}
+	if strings.Contains(page, strings.Repeat("y", report.MaxDisplayRunes+1)) {
+		t.Error("a 40,000-character site name is shown whole")
+	}
+	if r.Periods[0].Sites[0].DisplayName != "P\u202egnp.exe" {
+		t.Error("rendering changed the model's site name")
+	}
+}
+
 // Chromium draws every chart of a page with apps and sites, and of one
 // with sites only, hostile names included, with no script error.
 func TestChromiumSitesCharts(t *testing.T) {
