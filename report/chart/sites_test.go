@@ -309,6 +309,9 @@ func TestWriteHTMLSites(t *testing.T) {
 	if !strings.Contains(alerts, "2 apps and 1 site crossed a threshold") && !strings.Contains(alerts, "1 site crossed a threshold") {
 		t.Errorf("alert headline does not count the site: %q", alerts)
 	}
+	if !strings.Contains(textOf(find(doc, byTag("nav"))[0]), r.Periods[0].Name+" sites") {
+		t.Error("the contents do not link the period's sites")
+	}
 	// The apps are still there.
 	if len(find(doc, byID("p0-a0"))) != 1 {
 		t.Error("the apps' sections are gone from a report with apps and sites")
