@@ -82,6 +82,7 @@ type periodView struct {
 	Columns  []columnView
 	Rows     []summaryRow
 	Apps     []appView
+	Sites    *sitesView // nil: no WordPress sites (sites.go)
 }
 
 type columnView struct {
@@ -157,7 +158,7 @@ func buildPage(r report.Report) (page, error) {
 		loc = time.UTC
 	}
 	metrics := r.Metrics
-	if len(metrics) == 0 {
+	if len(metrics) == 0 && reportHasApps(r) { // a sites-only report shows no app sections
 		metrics = report.AllMetrics()
 	}
 	p := page{
@@ -187,10 +188,14 @@ func buildPage(r report.Report) (page, error) {
 	data := pageData{Palette: palette}
 	for pi, per := range r.Periods {
 		pv, axis, specs, down := buildPeriod(pi, per, metrics, loc)
+		sv, siteSpecs, siteMissing := buildSites(pi, per, pv.Previous) // sites.go
+		pv.Sites = sv
 		p.Periods = append(p.Periods, pv)
 		data.Periods = append(data.Periods, axis)
 		data.Charts = append(data.Charts, specs...)
 		p.Downsampled += down
+		data.Charts = append(data.Charts, siteSpecs...)
+		p.Missing = append(p.Missing, siteMissing...)
 		for _, a := range per.Apps {
 			for _, m := range a.Missing {
 				p.Missing = append(p.Missing, missingView{Period: per.Name, App: a.Label(), Metric: metricTitle(m.Metric), Error: m.Error})
@@ -216,10 +221,8 @@ func metricTitle(k report.MetricKey) string {
 }
 
 func alertViews(r report.Report, loc *time.Location) ([]alertView, string) {
-	apps := map[string]bool{}
 	var out []alertView
 	for _, a := range r.Alerts {
-		apps[cmp.Or(a.AppID, a.App)] = true
 		v := alertView{
 			App: a.App, Period: a.Period, Metric: metricTitle(a.Metric), Process: a.Process, On: a.On,
 			Value: report.FormatValue(a.Unit, a.Value), Limit: report.FormatValue(a.Unit, a.Limit),
@@ -230,16 +233,13 @@ func alertViews(r report.Report, loc *time.Location) ([]alertView, string) {
 		if a.HasTime {
 			v.When = a.Time.In(loc).Format(layoutDateTime)
 		}
+		siteAlertView(a, &v) // a site threshold's title and UTC day (sites.go)
 		out = append(out, v)
 	}
 	if len(out) == 0 {
 		return nil, ""
 	}
-	n := len(apps)
-	if n == 1 {
-		return out, "1 app crossed a threshold"
-	}
-	return out, strconv.Itoa(n) + " apps crossed a threshold"
+	return out, report.AlertHeadline(r.Alerts) // "1 app and 2 sites crossed a threshold"
 }
 
 // summaryMetrics are the metrics with headline figures (all but the
