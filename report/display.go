@@ -117,9 +117,11 @@ func displayPeriods(ps []Period) []Period {
 	out := make([]Period, len(ps))
 	for i, p := range ps {
 		p.Apps = displayApps(p.Apps)
+		p.Sites = displaySites(p.Sites)
 		if p.Previous != nil {
 			prev := *p.Previous
 			prev.Apps = displayApps(prev.Apps)
+			prev.Sites = displaySites(prev.Sites)
 			p.Previous = &prev
 		}
 		out[i] = p
@@ -172,6 +174,38 @@ func displayApps(as []App) []App {
 		}
 		a.Metrics = metrics
 		out[i] = a
+	}
+	return out
+}
+
+// displaySites defuses what the API says of a site, as displayApps does
+// for apps: names, environment names and ids, and failure messages.
+func displaySites(ss []Site) []Site {
+	if ss == nil {
+		return nil
+	}
+	out := make([]Site, len(ss))
+	for i, st := range ss {
+		st.ID, st.Name, st.DisplayName = DisplayText(st.ID), DisplayText(st.Name), DisplayText(st.DisplayName)
+		st.Environment, st.EnvironmentID = DisplayText(st.Environment), DisplayText(st.EnvironmentID)
+		st.Missing = displaySiteMissing(st.Missing)
+		if st.Usage != nil {
+			u := *st.Usage
+			u.Errors = displaySiteMissing(u.Errors)
+			st.Usage = &u
+		}
+		out[i] = st
+	}
+	return out
+}
+
+func displaySiteMissing(ms []SiteMissing) []SiteMissing {
+	if ms == nil {
+		return nil
+	}
+	out := make([]SiteMissing, len(ms))
+	for i, m := range ms {
+		out[i] = SiteMissing{Metric: m.Metric, Error: DisplayText(m.Error)}
 	}
 	return out
 }

@@ -62,3 +62,26 @@ func TestForDisplayCopiesAndLeavesTheReportAlone(t *testing.T) {
 		t.Errorf("ForDisplay changed the report it was given: %+v", r)
 	}
 }
+
+// Sites get the same defusing as apps, in the period and its previous
+// period, and the report given stays as the API said it.
+func TestForDisplayCoversSites(t *testing.T) {
+	t.Parallel()
+	rlo := "P\u202egnp.exe"
+	site := func() []Site {
+		return []Site{{Name: "a\nb", DisplayName: rlo, Environment: "live\x1b",
+			Missing: []SiteMissing{{Metric: SiteVisits, Error: "e\r\n"}},
+			Usage:   &SiteUsage{Errors: []SiteMissing{{Metric: SiteBandwidth, Error: "u\x1b"}}}}}
+	}
+	r := Report{Periods: []Period{{Sites: site(), Previous: &Period{Sites: site()}}}}
+	d := ForDisplay(r)
+	const safeRLO = "\u2068Pgnp.exe\u2069"
+	for _, s := range []Site{d.Periods[0].Sites[0], d.Periods[0].Previous.Sites[0]} {
+		if s.Name != "a b" || s.DisplayName != safeRLO || s.Environment != "live " || s.Missing[0].Error != "e  " || s.Usage.Errors[0].Error != "u " {
+			t.Errorf("display copy of a site = %+v (usage %+v)", s, s.Usage)
+		}
+	}
+	if o := r.Periods[0].Sites[0]; o.DisplayName != rlo || o.Usage.Errors[0].Error != "u\x1b" {
+		t.Errorf("ForDisplay changed the report it was given: %+v", o)
+	}
+}
