@@ -260,10 +260,23 @@ func (c *Config) SitesKey(getenv func(string) string, appsBaseURL, sitesBaseURL 
 			return k, APIKeyEnv, nil
 		}
 		return "", "", fmt.Errorf("%s (or %s) is not set: the report's WordPress sites are fetched from %s; create an API key in MyKinsta (Company settings > API Keys) and export it, or run with -demo",
-			SitesAPIKeyEnv, APIKeyEnv, sitesBaseURL)
+			SitesAPIKeyEnv, APIKeyEnv, shownURL(sitesBaseURL))
 	}
 	return "", "", fmt.Errorf("%s is not set: the report's WordPress sites are fetched from %s, another host than the applications' %s, so %s is not used for them; create a Kinsta API key in MyKinsta (Company settings > API Keys) and export it, or run with -demo",
-		SitesAPIKeyEnv, sitesBaseURL, appsBaseURL, APIKeyEnv)
+		SitesAPIKeyEnv, shownURL(sitesBaseURL), shownURL(appsBaseURL), APIKeyEnv)
+}
+
+// shownURL is a base URL as an error may show it: without user info, query
+// or fragment, which may carry a credential (KINSTA_API_URL and
+// KINSTA_SITES_API_URL come from the environment and are only checked
+// later).
+func shownURL(s string) string {
+	u, err := url.Parse(strings.TrimSpace(s))
+	if err != nil {
+		return "(an unparsable URL)"
+	}
+	u.User, u.RawQuery, u.ForceQuery, u.Fragment, u.RawFragment = nil, "", false, "", ""
+	return u.String()
 }
 
 // SameHost says whether two base URLs name the same scheme and host
