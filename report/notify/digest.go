@@ -2,7 +2,9 @@ package notify
 
 import (
 	"fmt"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -124,8 +126,11 @@ func newDigest(r report.Report) digest {
 // above 300 ms (Previous week)".
 func alertText(a report.Alert, loc *time.Location) string {
 	title := string(a.Metric)
+	site := report.IsSiteThresholdMetric(string(a.Metric))
 	if info, ok := report.Info(a.Metric); ok {
 		title = info.Title
+	} else if site {
+		title = report.SiteMetricTitle(report.SiteMetricKey(strings.TrimPrefix(string(a.Metric), "site.")))
 	}
 	if a.Process != "" {
 		title += " (" + a.Process + ")"
@@ -135,12 +140,19 @@ func alertText(a report.Alert, loc *time.Location) string {
 		on = "in a bucket"
 	}
 	limit := report.FormatValue(a.Unit, a.Limit)
-	if a.Threshold != "" && strings.ReplaceAll(a.Threshold, " ", "") != strings.ReplaceAll(limit, " ", "") {
+	// The threshold as written follows only where it reads differently; a
+	// bare number is in the metric's unit, which the limit shows already.
+	_, bare := strconv.ParseFloat(strings.TrimSpace(a.Threshold), 64)
+	if a.Threshold != "" && bare != nil && sameReading(a.Threshold) != sameReading(limit) {
 		limit += " (" + report.DisplayText(a.Threshold) + ")"
 	}
 	value := report.FormatValue(a.Unit, a.Value)
 	if a.HasTime {
-		value += " at " + a.Time.In(loc).Format("2006-01-02 15:04")
+		if site {
+			value += " on " + a.Time.UTC().Format(time.DateOnly) // a site's bucket is one of Kinsta's (UTC) days
+		} else {
+			value += " at " + a.Time.In(loc).Format("2006-01-02 15:04")
+		}
 	}
 	return fmt.Sprintf("%s %s %s, above %s (%s)", title, on, value, limit, periodTitle(a.Period))
 }
@@ -324,4 +336,18 @@ func httpLink(link string) string {
 		return link
 	}
 	return ""
+}
+
+// decimalRe is a number with a decimal part.
+var decimalRe = regexp.MustCompile(`[0-9]+\.[0-9]+`)
+
+// sameReading is how a limit reads, for telling whether the threshold as
+// written says something the formatted limit does not: spaces, thousands
+// separators, case and trailing decimal zeros aside ("5GB" reads as
+// "5.00 GB"), as the email decides.
+func sameReading(s string) string {
+	s = strings.ToLower(strings.NewReplacer(" ", "", "\u00a0", "", "\u202f", "", ",", "").Replace(s))
+	return decimalRe.ReplaceAllStringFunc(s, func(n string) string {
+		return strings.TrimSuffix(strings.TrimRight(n, "0"), ".")
+	})
 }
