@@ -223,7 +223,9 @@ func (v *validator) siteThreshold(p string, raw *rawThreshold, r ReportConfig) (
 		ok = false
 	} else if known {
 		val, err := scalarValue(&raw.Above)
-		if err == nil {
+		if _, isOfLimit, _ := parseOfLimit(raw.Above.Value); isOfLimit {
+			err = fmt.Errorf("%q: a site has no plan limit to take a percentage of (want a value in the unit of %s)", raw.Above.Value, raw.Metric)
+		} else if err == nil {
 			t.Above, _, err = parseQuantity(info.Unit, raw.Metric, val)
 		}
 		if err != nil {

@@ -141,3 +141,21 @@ func TestMatchesSite(t *testing.T) {
 		}
 	}
 }
+
+// A site threshold relative to a plan limit is refused with the reason
+// (sites have no plan limit), not as "not a number".
+func TestSiteThresholdOfLimit(t *testing.T) {
+	t.Parallel()
+	got := parseErr(t, doc(
+		"reports:",
+		"  - name: r",
+		"    sites: all",
+		"    periods: [previous_week]",
+		"    thresholds:",
+		"      - metric: site.visits",
+		"        above: 90% of limit",
+	))
+	if want := `t.yaml:7: reports[0].thresholds[0].above: "90% of limit": a site has no plan limit to take a percentage of (want a value in the unit of site.visits)`; got != want {
+		t.Errorf("got  %s\nwant %s", got, want)
+	}
+}
