@@ -86,7 +86,7 @@ func isBidiControl(r rune) bool {
 }
 
 // ForDisplay returns a copy of the report whose strings from the API (app
-// names, process names, request paths, users, errors, alerts) went through
+// and site names, process names, request paths, users, errors, alerts) went through
 // DisplayText. The renderers for people (HTML, email, PNG charts) draw from
 // it; the JSON document and the workbook keep the API's text as it is.
 func ForDisplay(r Report) Report {
@@ -117,9 +117,11 @@ func displayPeriods(ps []Period) []Period {
 	out := make([]Period, len(ps))
 	for i, p := range ps {
 		p.Apps = displayApps(p.Apps)
+		p.Sites = displaySites(p.Sites)
 		if p.Previous != nil {
 			prev := *p.Previous
 			prev.Apps = displayApps(prev.Apps)
+			prev.Sites = displaySites(prev.Sites)
 			p.Previous = &prev
 		}
 		out[i] = p
@@ -172,6 +174,29 @@ func displayApps(as []App) []App {
 		}
 		a.Metrics = metrics
 		out[i] = a
+	}
+	return out
+}
+
+// displaySites is displayApps for WordPress site environments: their
+// names, environment and errors come from the API too.
+func displaySites(ss []Site) []Site {
+	if ss == nil {
+		return nil
+	}
+	out := make([]Site, len(ss))
+	for i, st := range ss {
+		st.ID, st.Name, st.DisplayName = DisplayText(st.ID), DisplayText(st.Name), DisplayText(st.DisplayName)
+		st.Environment, st.EnvironmentID = DisplayText(st.Environment), DisplayText(st.EnvironmentID)
+		if st.Missing != nil {
+			missing := make([]SiteMissing, len(st.Missing))
+			for j, m := range st.Missing {
+				m.Error = DisplayText(m.Error)
+				missing[j] = m
+			}
+			st.Missing = missing
+		}
+		out[i] = st
 	}
 	return out
 }

@@ -62,3 +62,20 @@ func TestForDisplayCopiesAndLeavesTheReportAlone(t *testing.T) {
 		t.Errorf("ForDisplay changed the report it was given: %+v", r)
 	}
 }
+
+// Site environments' names and errors come from the API as apps' do: the
+// email and the chat messages draw them from ForDisplay too.
+func TestForDisplaySites(t *testing.T) {
+	t.Parallel()
+	rlo := "P\u202egnp.exe"
+	r := Report{Periods: []Period{{Sites: []Site{{ID: "s\n1", Name: "a\nb", DisplayName: rlo, Environment: "st\x1bg",
+		Missing: []SiteMissing{{Metric: SiteVisits, Error: "e\x1b"}}}}}}}
+	d := ForDisplay(r)
+	s := d.Periods[0].Sites[0]
+	if s.ID != "s 1" || s.Name != "a b" || s.DisplayName != "\u2068Pgnp.exe\u2069" || s.Environment != "st g" || s.Missing[0].Error != "e " {
+		t.Errorf("display copy = %+v", s)
+	}
+	if o := r.Periods[0].Sites[0]; o.DisplayName != rlo || o.Missing[0].Error != "e\x1b" {
+		t.Errorf("ForDisplay changed the report it was given: %+v", o)
+	}
+}
