@@ -64,7 +64,7 @@ func TestThresholdModesFollowTheMetricTable(t *testing.T) {
 // metrics that have a plan limit, refused elsewhere.
 func TestThresholdOfLimit(t *testing.T) {
 	t.Parallel()
-	for _, above := range []string{"90% of limit", "90 % of the limit", "90% OF plan limit", `"12.5% of limit"`} {
+	for _, above := range []string{"90% of limit", "90 % of the limit", "90% OF plan limit", `"12.5% of limit"`, "90% of limits"} {
 		cfg, err := ParseConfig("t.yaml", []byte(oneThreshold("      - metric: memory_usage", "        above: "+above)))
 		if err != nil {
 			t.Fatalf("%s: %v", above, err)

@@ -9,6 +9,7 @@ package report
 import (
 	"errors"
 	"fmt"
+	"net/url"
 	"regexp"
 	"strings"
 )
@@ -198,6 +199,11 @@ func (c *Config) ResolveNotify(n NotifyConfig, getenv func(string) string) (Noti
 		if s.URL == "" {
 			errs = append(errs, &FieldError{File: c.File, Line: n.Line, Path: n.Path + ".url_env",
 				Msg: fmt.Sprintf("environment variable %s is not set (want %s in it, e.g. from a GitHub Actions secret; or remove the target)", n.URLEnv, urlWhat(n))})
+		} else if !postableURL(s.URL) {
+			// Found before any request, not after the email went out; the
+			// value is a secret and is not shown.
+			errs = append(errs, &FieldError{File: c.File, Line: n.Line, Path: n.Path + ".url_env",
+				Msg: fmt.Sprintf("environment variable %s does not hold an http(s) URL with a host (want %s in it; the value is not shown)", n.URLEnv, urlWhat(n))})
 		}
 	}
 	if n.Kind == NotifyWebhook {
@@ -208,4 +214,11 @@ func (c *Config) ResolveNotify(n NotifyConfig, getenv func(string) string) (Noti
 		}
 	}
 	return s, errors.Join(errs...)
+}
+
+// postableURL says whether a target's URL can be posted to: http or https,
+// with a host.
+func postableURL(s string) bool {
+	u, err := url.Parse(s)
+	return err == nil && (u.Scheme == "https" || u.Scheme == "http") && u.Host != ""
 }

@@ -167,3 +167,30 @@ func TestResolveNotify(t *testing.T) {
 		}
 	}
 }
+
+// TestResolveNotifyRejectsWhatIsNoURL: a URL variable holding no http(s)
+// URL is a config error before any request, and the error does not show
+// the value (a mistyped secret is still a secret).
+func TestResolveNotifyRejectsWhatIsNoURL(t *testing.T) {
+	t.Parallel()
+	cfg, err := ParseConfig("t.yaml", []byte(doc(
+		"reports:",
+		"  - name: r",
+		"    periods: [yesterday]",
+		"    notify:",
+		"      - {kind: slack, name: ops, url_env: SLACK_URL}",
+	)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range []string{"xoxb-SECRET-token", "ftp://SECRET.example.com/x", "https://hooks.slack.com/services/%zzSECRET", "https:///SECRET", "hooks.slack.com/services/SECRET"} {
+		_, err := cfg.ResolveNotify(cfg.Reports[0].Notify[0], func(string) string { return v })
+		if err == nil {
+			t.Errorf("%q: accepted", v)
+			continue
+		}
+		if !strings.HasPrefix(err.Error(), "t.yaml:5: reports[0].notify[0].url_env: environment variable SLACK_URL does not hold an http(s) URL") || strings.Contains(err.Error(), "SECRET") {
+			t.Errorf("%q: %v", v, err)
+		}
+	}
+}

@@ -476,7 +476,7 @@ func modeReason(info MetricInfo, on string) string {
 	return "the report gives it no " + on
 }
 
-var ofLimitRE = regexp.MustCompile(`(?i)^\s*(.*?)\s*%\s*of\s+(?:the\s+)?(?:plan\s+)?limit\s*$`)
+var ofLimitRE = regexp.MustCompile(`(?i)^\s*(.*?)\s*%\s*of\s+(?:the\s+)?(?:plan\s+)?limits?\s*$`)
 
 // parseOfLimit parses "90% of limit": the percentage, and whether s has
 // that form at all.

@@ -223,7 +223,9 @@ func (v *validator) siteThreshold(p string, raw *rawThreshold, r ReportConfig) (
 		ok = false
 	} else if known {
 		val, err := scalarValue(&raw.Above)
-		if err == nil {
+		if _, isOfLimit, _ := parseOfLimit(raw.Above.Value); isOfLimit {
+			err = fmt.Errorf("%q: a site has no plan limit to take a percentage of (want a value in the unit of %s)", raw.Above.Value, raw.Metric)
+		} else if err == nil {
 			t.Above, _, err = parseQuantity(info.Unit, raw.Metric, val)
 		}
 		if err != nil {
@@ -260,10 +262,23 @@ func (c *Config) SitesKey(getenv func(string) string, appsBaseURL, sitesBaseURL 
 			return k, APIKeyEnv, nil
 		}
 		return "", "", fmt.Errorf("%s (or %s) is not set: the report's WordPress sites are fetched from %s; create an API key in MyKinsta (Company settings > API Keys) and export it, or run with -demo",
-			SitesAPIKeyEnv, APIKeyEnv, sitesBaseURL)
+			SitesAPIKeyEnv, APIKeyEnv, shownURL(sitesBaseURL))
 	}
 	return "", "", fmt.Errorf("%s is not set: the report's WordPress sites are fetched from %s, another host than the applications' %s, so %s is not used for them; create a Kinsta API key in MyKinsta (Company settings > API Keys) and export it, or run with -demo",
-		SitesAPIKeyEnv, sitesBaseURL, appsBaseURL, APIKeyEnv)
+		SitesAPIKeyEnv, shownURL(sitesBaseURL), shownURL(appsBaseURL), APIKeyEnv)
+}
+
+// shownURL is a base URL as an error may show it: without user info, query
+// or fragment, which may carry a credential (KINSTA_API_URL and
+// KINSTA_SITES_API_URL come from the environment and are only checked
+// later).
+func shownURL(s string) string {
+	u, err := url.Parse(strings.TrimSpace(s))
+	if err != nil {
+		return "(an unparsable URL)"
+	}
+	u.User, u.RawQuery, u.ForceQuery, u.Fragment, u.RawFragment = nil, "", false, "", ""
+	return u.String()
 }
 
 // SameHost says whether two base URLs name the same scheme and host

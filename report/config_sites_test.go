@@ -112,11 +112,17 @@ func TestSitesKey(t *testing.T) {
 		{"same host falls back", map[string]string{APIKeyEnv: "a"}, kinsta + "/", "a", APIKeyEnv, ""},
 		{"other host does not", map[string]string{APIKeyEnv: "a"}, sevalla, "", "", "KINSTA_SITES_API_KEY is not set: the report's WordPress sites are fetched from https://api.kinsta.com/v2, another host than the applications' https://api.sevalla.com/v2"},
 		{"none at all", nil, kinsta, "", "", "KINSTA_SITES_API_KEY (or KINSTA_API_KEY) is not set"},
+		// KINSTA_API_URL comes from the environment: a credential in it
+		// stays out of the error.
+		{"credentials in the apps URL", map[string]string{APIKeyEnv: "a"}, "https://user:SECRETPW@api.sevalla.com/v2?token=SECRETTOK#SECRETFRAG", "", "", "another host than the applications' https://api.sevalla.com/v2, so"},
 	}
 	for _, tc := range cases {
 		key, from, err := c.SitesKey(env(tc.env), tc.apps, kinsta)
 		if key != tc.key || from != tc.from || (err == nil) != (tc.errContain == "") || (err != nil && !strings.Contains(err.Error(), tc.errContain)) {
 			t.Errorf("%s: key %q from %q err %v", tc.name, key, from, err)
+		}
+		if err != nil && strings.Contains(err.Error(), "SECRET") {
+			t.Errorf("%s: the error shows a credential of a URL: %v", tc.name, err)
 		}
 		if err != nil && strings.Contains(err.Error(), "\"a\"") {
 			t.Errorf("%s: the error shows a key", tc.name)
@@ -133,5 +139,23 @@ func TestMatchesSite(t *testing.T) {
 		if got := MatchesSite(tc.want, "ID-1", "blog", "Company Blog"); got != tc.ok {
 			t.Errorf("MatchesSite(%q) = %v, want %v", tc.want, got, tc.ok)
 		}
+	}
+}
+
+// A site threshold relative to a plan limit is refused with the reason
+// (sites have no plan limit), not as "not a number".
+func TestSiteThresholdOfLimit(t *testing.T) {
+	t.Parallel()
+	got := parseErr(t, doc(
+		"reports:",
+		"  - name: r",
+		"    sites: all",
+		"    periods: [previous_week]",
+		"    thresholds:",
+		"      - metric: site.visits",
+		"        above: 90% of limit",
+	))
+	if want := `t.yaml:7: reports[0].thresholds[0].above: "90% of limit": a site has no plan limit to take a percentage of (want a value in the unit of site.visits)`; got != want {
+		t.Errorf("got  %s\nwant %s", got, want)
 	}
 }

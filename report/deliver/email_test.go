@@ -346,6 +346,9 @@ func TestAlertLimitNotRepeated(t *testing.T) {
 		{report.UnitMS, 1000, "1s", "above " + report.FormatValue(report.UnitMS, 1000) + " (1s) (black-friday)"},
 		{report.UnitBytes, 1.5 * (1 << 30), "1.5 GiB", "above 1.61 GB (1.5 GiB) (black-friday)"},
 		{report.UnitBytes, 1.5e9, "1.5GB", "above " + report.FormatValue(report.UnitBytes, 1.5e9) + " (black-friday)"},
+		{report.UnitPercent, 80, "80", "above " + report.FormatValue(report.UnitPercent, 80) + " (black-friday)"},
+		{report.UnitVisits, 1, "1", "above " + report.FormatValue(report.UnitVisits, 1) + " (black-friday)"},
+		{report.UnitBytes, 1.5e9, "1500000000", "above " + report.FormatValue(report.UnitBytes, 1.5e9) + " (black-friday)"},
 	} {
 		alerts, _ := alertViews([]report.Alert{{App: "Shop", Period: "black-friday", Metric: report.ResponseTimeP95, On: "peak",
 			Value: 2 * tc.limit, Limit: tc.limit, Unit: tc.unit, Threshold: tc.threshold}}, time.UTC)

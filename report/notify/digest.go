@@ -2,7 +2,9 @@ package notify
 
 import (
 	"fmt"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -35,9 +37,18 @@ type periodDigest struct {
 	Columns  []column
 	// Apps are in the report's order, except that apps with an alert come
 	// first: when a message has room for only some, those are the ones.
-	Apps    []appRow
+	Apps []appRow
+	// Sites are the WordPress site environments, alerted first as apps
+	// are; their cells are the site metrics' headline figures.
+	Sites   []appRow
 	Missing []missingLine
 	Notes   []string
+}
+
+// rows are the apps, then the sites: the one-line formats (Slack, Teams)
+// show both as lines, each cell titled.
+func (p periodDigest) rows() []appRow {
+	return append(slices.Clip(p.Apps), p.Sites...)
 }
 
 type appRow struct {
@@ -124,8 +135,11 @@ func newDigest(r report.Report) digest {
 // above 300 ms (Previous week)".
 func alertText(a report.Alert, loc *time.Location) string {
 	title := string(a.Metric)
+	site := report.IsSiteThresholdMetric(string(a.Metric))
 	if info, ok := report.Info(a.Metric); ok {
 		title = info.Title
+	} else if site {
+		title = report.SiteMetricTitle(report.SiteMetricKey(strings.TrimPrefix(string(a.Metric), "site.")))
 	}
 	if a.Process != "" {
 		title += " (" + a.Process + ")"
@@ -135,12 +149,19 @@ func alertText(a report.Alert, loc *time.Location) string {
 		on = "in a bucket"
 	}
 	limit := report.FormatValue(a.Unit, a.Limit)
-	if a.Threshold != "" && strings.ReplaceAll(a.Threshold, " ", "") != strings.ReplaceAll(limit, " ", "") {
+	// The threshold as written follows only where it reads differently; a
+	// bare number is in the metric's unit, which the limit shows already.
+	_, bare := strconv.ParseFloat(strings.TrimSpace(a.Threshold), 64)
+	if a.Threshold != "" && bare != nil && sameReading(a.Threshold) != sameReading(limit) {
 		limit += " (" + report.DisplayText(a.Threshold) + ")"
 	}
 	value := report.FormatValue(a.Unit, a.Value)
 	if a.HasTime {
-		value += " at " + a.Time.In(loc).Format("2006-01-02 15:04")
+		if site {
+			value += " on " + a.Time.UTC().Format(time.DateOnly) // a site's bucket is one of Kinsta's (UTC) days
+		} else {
+			value += " at " + a.Time.In(loc).Format("2006-01-02 15:04")
+		}
 	}
 	return fmt.Sprintf("%s %s %s, above %s (%s)", title, on, value, limit, periodTitle(a.Period))
 }
@@ -176,6 +197,7 @@ func periodOf(p report.Period, cols []column, loc *time.Location, alerted map[st
 		}
 	}
 	pd.Apps = append(first, rest...)
+	compared = sitesOf(&pd, p, alerted) || compared
 	if compared && p.Previous != nil {
 		pd.Previous = periodRange(*p.Previous, loc)
 	} else if compared {
@@ -324,4 +346,79 @@ func httpLink(link string) string {
 		return link
 	}
 	return ""
+}
+
+// decimalRe is a number with a decimal part.
+var decimalRe = regexp.MustCompile(`[0-9]+\.[0-9]+`)
+
+// sameReading is how a limit reads, for telling whether the threshold as
+// written says something the formatted limit does not: spaces, thousands
+// separators, case and trailing decimal zeros aside ("5GB" reads as
+// "5.00 GB"), as the email decides.
+func sameReading(s string) string {
+	s = strings.ToLower(strings.NewReplacer(" ", "", "\u00a0", "", "\u202f", "", ",", "").Replace(s))
+	return decimalRe.ReplaceAllStringFunc(s, func(n string) string {
+		return strings.TrimSuffix(strings.TrimRight(n, "0"), ".")
+	})
+}
+
+// siteColumns are a site's headline figures, as the email's site table
+// has them: the total of a flow, the average of disk space.
+var siteColumns = []struct {
+	key    report.SiteMetricKey
+	Title  string
+	Figure string
+	pick   func(report.Figures) *float64
+}{
+	{report.SiteVisits, "Visits", "total", total},
+	{report.SiteBandwidth, "Site bandwidth", "total", total},
+	{report.SiteCDNBandwidth, "CDN bandwidth", "total", total},
+	{report.SiteDiskSpace, "Disk space", "avg", average},
+}
+
+// sitesOf fills the site rows and the sites' missing data of pd; it
+// reports whether any cell carries a change.
+func sitesOf(pd *periodDigest, p report.Period, alerted map[string]bool) (compared bool) {
+	var first, rest []appRow
+	for _, st := range p.Sites {
+		row := appRow{Label: st.Label(), Alerted: alerted[p.Name+"\x00"+st.ID]}
+		if st.Name != "" && st.Name != st.DisplayName {
+			row.Name = st.Name
+		}
+		for _, c := range siteColumns {
+			info, _ := report.SiteInfo(c.key)
+			ce := cell{Title: c.Title, Figure: c.Figure}
+			m := st.Metrics[c.key]
+			switch {
+			case m == nil:
+				ce.Value = "n/a"
+				for _, ms := range st.Missing {
+					if ms.Metric == c.key {
+						ce.Value = "missing"
+					}
+				}
+			case c.pick(figuresOf(m.Summary)) == nil:
+				ce.Value = "no data"
+			default:
+				cur := c.pick(figuresOf(m.Summary))
+				ce.Value = report.FormatValue(info.Unit, *cur)
+				if ch := m.Summary.Change; ch != nil {
+					v := report.DescribeChange(report.MetricInfo{MoreIsBad: info.MoreIsBad}, c.pick(ch.Previous), cur)
+					ce.Change, ce.Dir, ce.HasChange = v.String(), v.Dir, true
+					compared = true
+				}
+			}
+			row.Cells = append(row.Cells, ce)
+		}
+		for _, ms := range st.Missing {
+			pd.Missing = append(pd.Missing, missingLine{App: st.Label(), Metric: report.SiteMetricTitle(ms.Metric), Error: ms.Error})
+		}
+		if row.Alerted {
+			first = append(first, row)
+		} else {
+			rest = append(rest, row)
+		}
+	}
+	pd.Sites = append(first, rest...)
+	return compared
 }

@@ -34,19 +34,26 @@ func JobSummary(r report.Report, link string) string {
 		if p.Previous != "" {
 			fmt.Fprintf(&b, "Change against %s.\n\n", m(p.Previous))
 		}
-		if len(p.Apps) == 0 {
+		if len(p.Apps) == 0 && len(p.Sites) == 0 {
 			b.WriteString("No applications.\n\n")
-		} else {
-			b.WriteString("| App |")
-			for _, c := range p.Columns {
+		}
+		for _, tbl := range []struct {
+			head string
+			rows []appRow
+		}{{"App", p.Apps}, {"Site", p.Sites}} {
+			if len(tbl.rows) == 0 {
+				continue
+			}
+			fmt.Fprintf(&b, "| %s |", tbl.head)
+			for _, c := range tbl.rows[0].Cells {
 				fmt.Fprintf(&b, " %s (%s) |", c.Title, c.Figure)
 			}
 			b.WriteString("\n|---|")
-			for range p.Columns {
+			for range tbl.rows[0].Cells {
 				b.WriteString("--:|")
 			}
 			b.WriteString("\n")
-			for _, a := range p.Apps {
+			for _, a := range tbl.rows {
 				label := m(a.Label)
 				if a.Alerted {
 					label = "⚠️ " + label

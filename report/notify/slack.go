@@ -137,7 +137,7 @@ func SlackPayload(r report.Report, link string) ([]byte, error) {
 		if p.Previous != "" {
 			pp.heading += "\nChange against " + e(p.Previous)
 		}
-		for _, a := range p.Apps {
+		for _, a := range p.rows() {
 			pp.lines = append(pp.lines, slackAppLine(a))
 		}
 		if len(p.Missing) > 0 {

@@ -140,7 +140,7 @@ func TeamsPayload(r report.Report, link string) ([]byte, error) {
 	used := size()
 	reserve := 0
 	for _, p := range d.Periods {
-		reserve += elemSize(periodHeading(p)) + elemSize(rich(subtle(moreApps(len(p.Apps))))) +
+		reserve += elemSize(periodHeading(p)) + elemSize(rich(subtle(moreApps(len(p.rows()))))) +
 			elemSize(rich(subtle(missingSummary(p.Missing))))
 	}
 	free := TeamsBudget - used - reserve - elemSize(rich(subtle(moreAlerts(len(d.Alerts)))))
@@ -165,14 +165,15 @@ func TeamsPayload(r report.Report, link string) ([]byte, error) {
 	}
 	for _, p := range d.Periods {
 		card.Body = append(card.Body, periodHeading(p))
-		for i, a := range p.Apps {
+		rows := p.rows()
+		for i, a := range rows {
 			e := teamsAppLine(a)
 			if s := elemSize(e); s <= free {
 				card.Body = append(card.Body, e)
 				free -= s
 				continue
 			}
-			card.Body = append(card.Body, rich(subtle(moreApps(len(p.Apps)-i))))
+			card.Body = append(card.Body, rich(subtle(moreApps(len(rows)-i))))
 			break
 		}
 		if len(p.Missing) > 0 {

@@ -2,6 +2,7 @@ package sheet_test
 
 import (
 	"bytes"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
@@ -102,5 +103,41 @@ func TestSites(t *testing.T) {
 	}
 	if !bytes.Equal(data, again.Bytes()) {
 		t.Error("two renders of the same report differ")
+	}
+}
+
+// TestHostileSiteNamesStayText: site names that look like formulas
+// (=HYPERLINK, +1+1, @SUM) and markup stay literal text on the Summary's
+// site table and in the site sheets' headers; no worksheet holds a formula.
+func TestHostileSiteNamesStayText(t *testing.T) {
+	t.Parallel()
+	r := reporttest.Build(reporttest.Options{})
+	day := time.Date(2026, 11, 16, 0, 0, 0, 0, time.UTC)
+	for i := range r.Periods {
+		r.Periods[i].Sites = nil
+		for j, name := range reporttest.Hostile {
+			r.Periods[i].Sites = append(r.Periods[i].Sites, report.Site{
+				ID: fmt.Sprintf("s%d", j), Name: fmt.Sprintf("site-%d", j), DisplayName: name, Environment: "live", EnvironmentID: fmt.Sprintf("e%d", j),
+				Metrics: map[report.SiteMetricKey]*report.SiteMetric{
+					report.SiteVisits: {Key: report.SiteVisits, Unit: report.UnitVisits, Points: []report.Point{{Time: day, Value: 10}}},
+				},
+			})
+		}
+	}
+	report.Build(&r, nil)
+	f, data := render(t, "hostile-sites", r)
+	for name, body := range parts(t, data) {
+		if strings.HasPrefix(name, "xl/worksheets/") && (strings.Contains(body, "<f>") || strings.Contains(body, "<f ")) {
+			t.Errorf("%s has a formula element", name)
+		}
+	}
+	cells := allCells(t, f) // fails on any formula cell
+	for _, name := range reporttest.Hostile {
+		if !slices.Contains(cells["Summary"], name) {
+			t.Errorf("the Summary does not show the site %q literally", name)
+		}
+		if !slices.Contains(cells["Site visits"], name+" (visits)") {
+			t.Errorf("the Site visits sheet does not head a column %q literally", name+" (visits)")
+		}
 	}
 }
