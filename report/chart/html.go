@@ -225,10 +225,7 @@ func alertViews(r report.Report, loc *time.Location) ([]alertView, string) {
 	for _, a := range r.Alerts {
 		v := alertView{
 			App: a.App, Period: a.Period, Metric: metricTitle(a.Metric), Process: a.Process, On: a.On,
-			Value: report.FormatValue(a.Unit, a.Value), Limit: report.FormatValue(a.Unit, a.Limit),
-		}
-		if a.Threshold != "" {
-			v.Limit += " (" + a.Threshold + ")"
+			Value: report.FormatValue(a.Unit, a.Value), Limit: report.AlertLimit(a),
 		}
 		if a.HasTime {
 			v.When = a.Time.In(loc).Format(layoutDateTime)

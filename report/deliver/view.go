@@ -2,10 +2,7 @@ package deliver
 
 import (
 	"fmt"
-	"regexp"
 	"slices"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/kinsta-report/kinsta-report/report"
@@ -184,10 +181,7 @@ func alertViews(alerts []report.Alert, loc *time.Location) ([]alertView, string)
 		}
 		// Value and limit in the same units (the threshold as written, e.g.
 		// 1.5 GiB, follows in brackets where it reads differently).
-		limit := report.FormatValue(a.Unit, a.Limit)
-		if a.Threshold != "" && !plainNumber(a.Threshold) && sameReading(a.Threshold) != sameReading(limit) {
-			limit += " (" + a.Threshold + ")"
-		}
+		limit := report.AlertLimit(a)
 		text := fmt.Sprintf("%s %s %s, above %s (%s)", title, on, report.FormatValue(a.Unit, a.Value), limit, periodTitle(a.Period))
 		if a.HasTime {
 			at := a.Time.In(loc).Format("2006-01-02 15:04")
@@ -321,23 +315,3 @@ func changeOf(d report.ChangeView) *changeView {
 	return ch
 }
 
-// decimalRe is a number with a decimal part.
-var decimalRe = regexp.MustCompile(`[0-9]+\.[0-9]+`)
-
-// sameReading is how a limit reads, for telling whether the threshold as
-// written adds anything to the formatted limit: "50.0 %" and "50%", "300 ms"
-// and "300ms", "1.50 GB" and "1.5GB", "1,000 ms" and "1000ms" read the same.
-// plainNumber says whether a threshold was written as a bare number: it is
-// in the metric's unit, which the limit shows already ("above 80.0 %",
-// not "above 80.0 % (80)").
-func plainNumber(s string) bool {
-	_, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
-	return err == nil
-}
-
-func sameReading(s string) string {
-	s = strings.ToLower(strings.NewReplacer(" ", "", "\u00a0", "", "\u202f", "", ",", "").Replace(s))
-	return decimalRe.ReplaceAllStringFunc(s, func(n string) string {
-		return strings.TrimSuffix(strings.TrimRight(n, "0"), ".")
-	})
-}

@@ -2,9 +2,7 @@ package notify
 
 import (
 	"fmt"
-	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -148,13 +146,7 @@ func alertText(a report.Alert, loc *time.Location) string {
 	if on == "any_bucket" {
 		on = "in a bucket"
 	}
-	limit := report.FormatValue(a.Unit, a.Limit)
-	// The threshold as written follows only where it reads differently; a
-	// bare number is in the metric's unit, which the limit shows already.
-	_, bare := strconv.ParseFloat(strings.TrimSpace(a.Threshold), 64)
-	if a.Threshold != "" && bare != nil && sameReading(a.Threshold) != sameReading(limit) {
-		limit += " (" + report.DisplayText(a.Threshold) + ")"
-	}
+	limit := report.AlertLimit(a)
 	value := report.FormatValue(a.Unit, a.Value)
 	if a.HasTime {
 		if site {
@@ -346,20 +338,6 @@ func httpLink(link string) string {
 		return link
 	}
 	return ""
-}
-
-// decimalRe is a number with a decimal part.
-var decimalRe = regexp.MustCompile(`[0-9]+\.[0-9]+`)
-
-// sameReading is how a limit reads, for telling whether the threshold as
-// written says something the formatted limit does not: spaces, thousands
-// separators, case and trailing decimal zeros aside ("5GB" reads as
-// "5.00 GB"), as the email decides.
-func sameReading(s string) string {
-	s = strings.ToLower(strings.NewReplacer(" ", "", "\u00a0", "", "\u202f", "", ",", "").Replace(s))
-	return decimalRe.ReplaceAllStringFunc(s, func(n string) string {
-		return strings.TrimSuffix(strings.TrimRight(n, "0"), ".")
-	})
 }
 
 // siteColumns are a site's headline figures, as the email's site table
