@@ -46,12 +46,13 @@ func dumpDOMSize(t *testing.T, chromium string, page []byte, fragment, size stri
 }
 
 // painted reports whether the page recorded a first paint or started its
-// charts.
+// charts after one (not by the page's no-paint fallback).
 func painted(doc *html.Node) bool {
 	for _, b := range find(doc, byTag("body")) {
 		_, p := attr(b, "data-first-paint")
 		_, s := attr(b, "data-charts-started")
-		return p || s
+		_, unpainted := attr(b, "data-started-unpainted")
+		return (p || s) && !unpainted
 	}
 	return false
 }

@@ -107,7 +107,7 @@ func TestWriteHTMLContent(t *testing.T) {
 		"2026-11-19 06:00 CET",          // generated at, in the report's zone
 		"Mon 16 Nov 2026 – Wed 18 Nov 2026",
 		"Alerts: 1 app crossed a threshold",
-		"300 ms (300ms)",
+		`<td class="num">300 ms</td>`,       // the limit once: "300ms" as written reads the same
 		"⚠ missing",                         // the missing CPU of app 0 in the summary
 		"CPU usage is missing: kinsta: 500", // and at the app
 		`<div class="chg worse">`,           // P95 rose: worse, in colour and in words
@@ -131,6 +131,9 @@ func TestWriteHTMLContent(t *testing.T) {
 		if !strings.Contains(page, want) {
 			t.Errorf("page lacks %q", want)
 		}
+	}
+	if strings.Contains(page, "300 ms (300ms)") {
+		t.Error("the alert repeats its limit as written")
 	}
 	// Bandwidth is not "more is bad": its change is neutral, with no word.
 	if strings.Contains(page, "gravatar") || strings.Contains(page, "<img") {

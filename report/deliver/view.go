@@ -314,4 +314,3 @@ func changeOf(d report.ChangeView) *changeView {
 	}
 	return ch
 }
-
