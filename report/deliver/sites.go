@@ -18,10 +18,10 @@ var siteHeadlines = []struct {
 	figure string
 	pick   func(report.Figures) *float64
 }{
-	{report.SiteVisits, "Visits", "total", total},
-	{report.SiteBandwidth, "Bandwidth", "total", total},
-	{report.SiteCDNBandwidth, "CDN bandwidth", "total", total},
-	{report.SiteDiskSpace, "Disk space", "avg", average},
+	{report.SiteVisits, "Visits", "total", report.PickTotal},
+	{report.SiteBandwidth, "Bandwidth", "total", report.PickTotal},
+	{report.SiteCDNBandwidth, "CDN bandwidth", "total", report.PickTotal},
+	{report.SiteDiskSpace, "Disk space", "avg", report.PickAverage},
 }
 
 // sitesViewOf fills the site rows of pv from p; it reports whether any
@@ -51,10 +51,10 @@ func sitesViewOf(pv *periodView, p report.Period) (compared bool) {
 						cell.State, cell.Value = "missing", "missing"
 					}
 				}
-			case h.pick(figures(m.Summary)) == nil:
+			case h.pick(report.SummaryFigures(m.Summary)) == nil:
 				cell.State, cell.Value = "nodata", "no data"
 			default:
-				cur := h.pick(figures(m.Summary))
+				cur := h.pick(report.SummaryFigures(m.Summary))
 				cell.Value = report.FormatValue(info.Unit, *cur)
 				if ch := m.Summary.Change; ch != nil {
 					compared = true

@@ -97,34 +97,8 @@ type fileView struct {
 	Name, Size, About, Path string
 }
 
-// A headline column: the figure of a metric shown in the period's table.
-type headline struct {
-	key    report.MetricKey
-	title  string
-	figure string
-	pick   func(report.Figures) *float64
-}
-
-func total(f report.Figures) *float64   { return f.Total }
-func average(f report.Figures) *float64 { return f.Average }
-func peak(f report.Figures) *float64    { return f.Peak }
-
-var headlines = []headline{
-	{report.Bandwidth, "Bandwidth", "total", total},
-	{report.HTTPRequests, "Requests", "avg per min", average},
-	{report.ResponseTimeAvg, "Response", "avg", average},
-	{report.ResponseTimeP95, "P95 response", "avg", average},
-	{report.CPUUsage, "CPU", "peak", peak},
-	{report.MemoryUsage, "Memory", "peak", peak},
-	{report.BuildTime, "Build time", "total", total},
-}
-
 // maxColumns keeps the table readable in a 640 px mail column.
 const maxColumns = 6
-
-func figures(s report.Summary) report.Figures {
-	return report.Figures{Total: s.Total, Average: s.Average, Peak: s.Peak}
-}
 
 func newView(r report.Report, charts []chartView, attached, omitted []fileView, budget int64) emailView {
 	loc := r.Location
@@ -147,9 +121,9 @@ func newView(r report.Report, charts []chartView, attached, omitted []fileView, 
 	if len(metrics) == 0 {
 		metrics = report.AllMetrics()
 	}
-	var cols []headline
-	for _, h := range headlines {
-		if slices.Contains(metrics, h.key) && len(cols) < maxColumns {
+	var cols []report.Headline
+	for _, h := range report.Headlines() {
+		if slices.Contains(metrics, h.Key) && len(cols) < maxColumns {
 			cols = append(cols, h)
 		}
 	}
@@ -196,14 +170,14 @@ func alertViews(alerts []report.Alert, loc *time.Location) ([]alertView, string)
 	return out, report.AlertHeadline(alerts)
 }
 
-func periodViewOf(p report.Period, cols []headline, loc *time.Location) periodView {
+func periodViewOf(p report.Period, cols []report.Headline, loc *time.Location) periodView {
 	pv := periodView{
 		Title: periodTitle(p.Name),
 		Range: periodRange(p, loc),
 		Notes: p.Notes,
 	}
 	for _, c := range cols {
-		pv.Columns = append(pv.Columns, columnView{Title: c.title, Figure: c.figure})
+		pv.Columns = append(pv.Columns, columnView{Title: c.Title, Figure: c.Figure})
 	}
 	compared := false
 	for _, a := range p.Apps {
@@ -238,62 +212,30 @@ func periodViewOf(p report.Period, cols []headline, loc *time.Location) periodVi
 	return pv
 }
 
-func cellOf(a report.App, c headline) cellView {
-	cell := cellView{Title: c.title, Figure: c.figure}
-	info, _ := report.Info(c.key)
-	m, ok := a.Metrics[c.key]
-	if !ok || m == nil {
-		cell.State = "na"
-		cell.Value = "n/a"
-		for _, ms := range a.Missing {
-			if ms.Metric == c.key {
-				cell.State = "missing"
-				cell.Value = "missing"
-			}
-		}
+func cellOf(a report.App, c report.Headline) cellView {
+	cell := cellView{Title: c.Title, Figure: c.Figure}
+	info, _ := report.Info(c.Key)
+	f := c.Of(a)
+	switch f.State {
+	case report.HeadlineMissing:
+		cell.State, cell.Value = "missing", "missing"
+		return cell
+	case report.HeadlineNA:
+		cell.State, cell.Value = "na", "n/a"
+		return cell
+	case report.HeadlineNoData:
+		cell.State, cell.Value = "nodata", "no data"
 		return cell
 	}
-	var cur, prev *float64
-	hasChange := false
-	reason := "" // why the change is withheld (report.GateChanges)
-	switch info.Kind {
-	case report.KindProcesses:
-		// The headline is the highest peak of any process, compared with
-		// the highest of the previous period.
-		for _, pr := range m.Processes {
-			if x := c.pick(figures(pr.Summary)); x != nil && (cur == nil || *x > *cur) {
-				cur = report.F(*x)
-				if len(m.Processes) > 1 {
-					cell.Detail = pr.Name
-				}
-			}
-			if ch := pr.Summary.Change; ch != nil {
-				hasChange = true
-				reason = ch.Reason
-				if x := c.pick(ch.Previous); x != nil && (prev == nil || *x > *prev) {
-					prev = report.F(*x)
-				}
-			}
-		}
-	default:
-		cur = c.pick(figures(m.Summary))
-		if ch := m.Summary.Change; ch != nil {
-			hasChange = true
-			reason = ch.Reason
-			prev = c.pick(ch.Previous)
-		}
+	if f.Processes > 1 {
+		cell.Detail = f.Process
 	}
-	if cur == nil {
-		cell.State = "nodata"
-		cell.Value = "no data"
-		return cell
-	}
-	cell.Value = report.FormatValue(info.Unit, *cur)
+	cell.Value = report.FormatValue(info.Unit, *f.Current)
 	switch {
-	case hasChange && reason != "":
-		cell.Change = &changeView{Text: reason, Tone: "unknown"}
-	case hasChange:
-		cell.Change = changeOf(report.DescribeChange(info, prev, cur))
+	case f.Compared && f.Reason != "":
+		cell.Change = &changeView{Text: f.Reason, Tone: "unknown"}
+	case f.Compared:
+		cell.Change = changeOf(report.DescribeChange(info, f.Previous, f.Current))
 	}
 	return cell
 }
