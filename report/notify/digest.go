@@ -32,7 +32,7 @@ type periodDigest struct {
 	Title    string // "Previous week"
 	Range    string // "2026-11-16 to 2026-11-22 (7 days)"
 	Previous string // the range compared against; empty without comparison
-	Columns  []column
+	Columns  []report.Headline
 	// Apps are in the report's order, except that apps with an alert come
 	// first: when a message has room for only some, those are the ones.
 	Apps []appRow
@@ -68,29 +68,6 @@ type missingLine struct {
 	App, Metric, Error string
 }
 
-// A headline column: the figure of a metric a message shows per app; the
-// same figures as the email's table.
-type column struct {
-	key    report.MetricKey
-	Title  string
-	Figure string
-	pick   func(report.Figures) *float64
-}
-
-func total(f report.Figures) *float64   { return f.Total }
-func average(f report.Figures) *float64 { return f.Average }
-func peak(f report.Figures) *float64    { return f.Peak }
-
-var columns = []column{
-	{report.Bandwidth, "Bandwidth", "total", total},
-	{report.HTTPRequests, "Requests", "avg per min", average},
-	{report.ResponseTimeAvg, "Response", "avg", average},
-	{report.ResponseTimeP95, "P95 response", "avg", average},
-	{report.CPUUsage, "CPU", "peak", peak},
-	{report.MemoryUsage, "Memory", "peak", peak},
-	{report.BuildTime, "Build time", "total", total},
-}
-
 // maxColumns keeps a line per app short enough to read in a chat window.
 const maxColumns = 6
 
@@ -111,9 +88,9 @@ func newDigest(r report.Report) digest {
 	if len(metrics) == 0 {
 		metrics = report.AllMetrics()
 	}
-	var cols []column
-	for _, c := range columns {
-		if slices.Contains(metrics, c.key) && len(cols) < maxColumns {
+	var cols []report.Headline
+	for _, c := range report.Headlines() {
+		if slices.Contains(metrics, c.Key) && len(cols) < maxColumns {
 			cols = append(cols, c)
 		}
 	}
@@ -158,7 +135,7 @@ func alertText(a report.Alert, loc *time.Location) string {
 	return fmt.Sprintf("%s %s %s, above %s (%s)", title, on, value, limit, periodTitle(a.Period))
 }
 
-func periodOf(p report.Period, cols []column, loc *time.Location, alerted map[string]bool) periodDigest {
+func periodOf(p report.Period, cols []report.Headline, loc *time.Location, alerted map[string]bool) periodDigest {
 	pd := periodDigest{Title: periodTitle(p.Name), Range: periodRange(p, loc), Columns: cols}
 	for _, n := range p.Notes {
 		pd.Notes = append(pd.Notes, report.DisplayText(n))
@@ -198,54 +175,30 @@ func periodOf(p report.Period, cols []column, loc *time.Location, alerted map[st
 	return pd
 }
 
-func figuresOf(s report.Summary) report.Figures {
-	return report.Figures{Total: s.Total, Average: s.Average, Peak: s.Peak}
-}
-
 // cellOf is one headline figure of an app, as the email shows it: for CPU
 // and memory the highest of any process, compared with the highest of the
-// previous period.
-func cellOf(a report.App, c column) cell {
+// previous period; a change withheld for coverage says why instead.
+func cellOf(a report.App, c report.Headline) cell {
 	ce := cell{Title: c.Title, Figure: c.Figure}
-	info, _ := report.Info(c.key)
-	m, ok := a.Metrics[c.key]
-	if !ok || m == nil {
-		ce.Value = "n/a"
-		for _, ms := range a.Missing {
-			if ms.Metric == c.key {
-				ce.Value = "missing"
-			}
-		}
+	info, _ := report.Info(c.Key)
+	f := c.Of(a)
+	switch f.State {
+	case report.HeadlineMissing:
+		ce.Value = "missing"
 		return ce
-	}
-	var cur, prev *float64
-	hasChange := false
-	if info.Kind == report.KindProcesses {
-		for _, pr := range m.Processes {
-			if x := c.pick(figuresOf(pr.Summary)); x != nil && (cur == nil || *x > *cur) {
-				cur = report.F(*x)
-			}
-			if ch := pr.Summary.Change; ch != nil {
-				hasChange = true
-				if x := c.pick(ch.Previous); x != nil && (prev == nil || *x > *prev) {
-					prev = report.F(*x)
-				}
-			}
-		}
-	} else {
-		cur = c.pick(figuresOf(m.Summary))
-		if ch := m.Summary.Change; ch != nil {
-			hasChange = true
-			prev = c.pick(ch.Previous)
-		}
-	}
-	if cur == nil {
+	case report.HeadlineNA:
+		ce.Value = "n/a"
+		return ce
+	case report.HeadlineNoData:
 		ce.Value = "no data"
 		return ce
 	}
-	ce.Value = report.FormatValue(info.Unit, *cur)
-	if hasChange {
-		v := report.DescribeChange(info, prev, cur)
+	ce.Value = report.FormatValue(info.Unit, *f.Current)
+	switch {
+	case f.Compared && f.Reason != "":
+		ce.Change, ce.Dir, ce.HasChange = f.Reason, report.Unknown, true
+	case f.Compared:
+		v := report.DescribeChange(info, f.Previous, f.Current)
 		ce.Change, ce.Dir, ce.HasChange = v.String(), v.Dir, true
 	}
 	return ce
@@ -348,10 +301,10 @@ var siteColumns = []struct {
 	Figure string
 	pick   func(report.Figures) *float64
 }{
-	{report.SiteVisits, "Visits", "total", total},
-	{report.SiteBandwidth, "Site bandwidth", "total", total},
-	{report.SiteCDNBandwidth, "CDN bandwidth", "total", total},
-	{report.SiteDiskSpace, "Disk space", "avg", average},
+	{report.SiteVisits, "Visits", "total", report.PickTotal},
+	{report.SiteBandwidth, "Site bandwidth", "total", report.PickTotal},
+	{report.SiteCDNBandwidth, "CDN bandwidth", "total", report.PickTotal},
+	{report.SiteDiskSpace, "Disk space", "avg", report.PickAverage},
 }
 
 // sitesOf fills the site rows and the sites' missing data of pd; it
@@ -375,10 +328,10 @@ func sitesOf(pd *periodDigest, p report.Period, alerted map[string]bool) (compar
 						ce.Value = "missing"
 					}
 				}
-			case c.pick(figuresOf(m.Summary)) == nil:
+			case c.pick(report.SummaryFigures(m.Summary)) == nil:
 				ce.Value = "no data"
 			default:
-				cur := c.pick(figuresOf(m.Summary))
+				cur := c.pick(report.SummaryFigures(m.Summary))
 				ce.Value = report.FormatValue(info.Unit, *cur)
 				if ch := m.Summary.Change; ch != nil {
 					v := report.DescribeChange(report.MetricInfo{MoreIsBad: info.MoreIsBad}, c.pick(ch.Previous), cur)

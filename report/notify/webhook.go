@@ -106,9 +106,9 @@ var webhookFigures = []struct {
 	has  func(report.MetricInfo) bool
 	pick func(report.Figures) *float64
 }{
-	{"total", func(i report.MetricInfo) bool { return i.HasTotal }, total},
-	{"average", func(i report.MetricInfo) bool { return i.HasAverage }, average},
-	{"peak", func(i report.MetricInfo) bool { return i.HasPeak }, peak},
+	{"total", func(i report.MetricInfo) bool { return i.HasTotal }, report.PickTotal},
+	{"average", func(i report.MetricInfo) bool { return i.HasAverage }, report.PickAverage},
+	{"peak", func(i report.MetricInfo) bool { return i.HasPeak }, report.PickPeak},
 }
 
 // WebhookPayload is the generic webhook's JSON body (schema WebhookSchema):
@@ -185,7 +185,7 @@ func metricFigures(k report.MetricKey, m *report.Metric) []webhookFigure {
 		compared := false
 		if info.Kind == report.KindProcesses {
 			for _, pr := range m.Processes {
-				if x := f.pick(figuresOf(pr.Summary)); x != nil && (cur == nil || *x > *cur) {
+				if x := f.pick(report.SummaryFigures(pr.Summary)); x != nil && (cur == nil || *x > *cur) {
 					cur = report.F(*x)
 				}
 				if ch := pr.Summary.Change; ch != nil {
@@ -196,7 +196,7 @@ func metricFigures(k report.MetricKey, m *report.Metric) []webhookFigure {
 				}
 			}
 		} else {
-			cur = f.pick(figuresOf(m.Summary))
+			cur = f.pick(report.SummaryFigures(m.Summary))
 			if ch := m.Summary.Change; ch != nil {
 				compared, prev = true, f.pick(ch.Previous)
 			}
