@@ -85,6 +85,9 @@ type (
 		// ChangePercent is null also when it cannot be computed (no
 		// value on either side, or a previous zero).
 		ChangePercent *float64 `json:"change_percent"`
+		// ChangeNote says why a change is withheld (a period covered too
+		// thinly to compare); change_percent is null then.
+		ChangeNote string `json:"change_note,omitempty"`
 	}
 	webhookMissing struct {
 		Metric report.MetricKey `json:"metric"`
@@ -181,30 +184,13 @@ func metricFigures(k report.MetricKey, m *report.Metric) []webhookFigure {
 		if !f.has(info) {
 			continue
 		}
-		var cur, prev *float64
-		compared := false
-		if info.Kind == report.KindProcesses {
-			for _, pr := range m.Processes {
-				if x := f.pick(report.SummaryFigures(pr.Summary)); x != nil && (cur == nil || *x > *cur) {
-					cur = report.F(*x)
-				}
-				if ch := pr.Summary.Change; ch != nil {
-					compared = true
-					if x := f.pick(ch.Previous); x != nil && (prev == nil || *x > *prev) {
-						prev = report.F(*x)
-					}
-				}
-			}
-		} else {
-			cur = f.pick(report.SummaryFigures(m.Summary))
-			if ch := m.Summary.Change; ch != nil {
-				compared, prev = true, f.pick(ch.Previous)
-			}
-		}
+		h := report.Headline{Key: k, Pick: f.pick}.Of(report.App{Metrics: map[report.MetricKey]*report.Metric{k: m}})
+		cur, prev, compared := h.Current, h.Previous, h.Compared
 		wf := webhookFigure{Metric: k, Figure: f.name, Unit: info.Unit, Value: finitePtr(cur), Compared: compared}
 		if compared {
 			wf.Previous = finitePtr(prev)
-			if cur != nil && prev != nil && *prev != 0 {
+			wf.ChangeNote = h.Reason
+			if h.Reason == "" && cur != nil && prev != nil && *prev != 0 {
 				wf.ChangePercent = finite(math.Round((*cur-*prev)/math.Abs(*prev)*1000) / 10)
 			}
 		}
