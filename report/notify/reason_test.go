@@ -53,7 +53,7 @@ func TestWebhookWithheldChange(t *testing.T) {
 		Periods: []report.Period{{Name: "previous_week", Start: start, End: start.AddDate(0, 0, 7), Interval: time.Hour,
 			Apps: []report.App{{ID: "a", Name: "shop", Metrics: map[report.MetricKey]*report.Metric{
 				report.Bandwidth: {Key: report.Bandwidth, Unit: report.UnitBytes, Summary: report.Summary{
-					Total: report.F(2e9),
+					Total:  report.F(2e9),
 					Change: &report.Change{Previous: report.Figures{Total: report.F(1e9)}, Reason: "n/a: previous period 34 % covered"},
 				}},
 			}}}}},
