@@ -8,15 +8,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -106,56 +103,12 @@ func (rc *recorder) take() []exchange {
 	return out
 }
 
-// startPrism runs Prism on a free loopback port in its own process group
-// (killed at cleanup) and waits until it answers.
+// startPrism runs Prism in mock mode on spec (startPrismArgs: a free
+// loopback port, its own process group, killed at cleanup) and waits until
+// it answers.
 func startPrism(t *testing.T, bin, spec string) string {
 	t.Helper()
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
-	_ = l.Close()
-
-	var out syncBuffer
-	cmd := exec.Command(bin, "mock", "-h", "127.0.0.1", "-p", port, spec)
-	cmd.Stdout, cmd.Stderr = &out, &out
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	if err := cmd.Start(); err != nil {
-		peer.Fail(t, "prism %s did not start: %v", bin, err)
-		return ""
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	t.Cleanup(func() {
-		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) // the whole group
-		<-exited
-		if t.Failed() {
-			t.Logf("prism output (tail):\n%s", tail(out.String(), 3000))
-		}
-	})
-
-	base := "http://127.0.0.1:" + port
-	ctx, cancel := context.WithTimeout(t.Context(), 90*time.Second)
-	defer cancel()
-	tick := time.NewTicker(200 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, base+"/validate", nil)
-		req.Header.Set("Authorization", "Bearer probe")
-		if resp, err := http.DefaultClient.Do(req); err == nil {
-			_ = resp.Body.Close()
-			return base
-		}
-		select {
-		case err := <-exited:
-			exited <- err
-			t.Fatalf("prism exited before it was ready: %v\n%s", err, tail(out.String(), 3000))
-		case <-ctx.Done():
-			t.Fatalf("prism not ready after 90s\n%s", tail(out.String(), 3000))
-		case <-tick.C:
-		}
-	}
+	return startPrismArgs(t, bin, []string{"mock", spec})
 }
 
 type syncBuffer struct {
