@@ -56,18 +56,8 @@ func (r *run) gather(ctx context.Context, rc report.ReportConfig, p plan.Plan, a
 	if err := ctx.Err(); err != nil {
 		return g, err
 	}
-	failed := 0
-	var firstErr error
-	for _, t := range fetchable {
-		if t.err != nil {
-			failed++
-			if firstErr == nil {
-				firstErr = t.err
-			}
-		}
-	}
-	if len(fetchable) > 0 && failed == len(fetchable) {
-		return g, fmt.Errorf("nothing could be fetched (%d requests failed): %w", failed, explainAPIError("fetch metrics", firstErr))
+	if failed, first := allFailed(fetchable, func(t *task) error { return t.err }); failed > 0 {
+		return g, fmt.Errorf("nothing could be fetched (%d requests failed): %w", failed, explainAPIError("fetch metrics", first))
 	}
 	sites, err := r.gatherSites(ctx, rc, p)
 	g.sites = sites
@@ -144,4 +134,20 @@ func (r *run) users(ctx context.Context) ([]report.User, error) {
 		}
 	})
 	return r.roster.users, r.roster.err
+}
+
+// allFailed reports, when every one of tasks failed, how many there were
+// and the first error; 0 and nil when any succeeded (or there were none).
+func allFailed[T any](tasks []T, errOf func(T) error) (int, error) {
+	var first error
+	for _, t := range tasks {
+		err := errOf(t)
+		if err == nil {
+			return 0, nil
+		}
+		if first == nil {
+			first = err
+		}
+	}
+	return len(tasks), first
 }

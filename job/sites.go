@@ -349,18 +349,8 @@ func (r *run) gatherSites(ctx context.Context, rc report.ReportConfig, p plan.Pl
 	if err := ctx.Err(); err != nil {
 		return g, err
 	}
-	failed := 0
-	var firstErr error
-	for _, t := range fetchable {
-		if t.err != nil {
-			failed++
-			if firstErr == nil {
-				firstErr = t.err
-			}
-		}
-	}
-	if len(fetchable) > 0 && failed == len(fetchable) {
-		return g, fmt.Errorf("no site metric could be fetched (%d requests failed): %w", failed, explainSitesError("fetch site metrics", firstErr))
+	if failed, first := allFailed(fetchable, func(t *siteTask) error { return t.err }); failed > 0 {
+		return g, fmt.Errorf("no site metric could be fetched (%d requests failed): %w", failed, explainSitesError("fetch site metrics", first))
 	}
 	return g, nil
 }
