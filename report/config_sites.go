@@ -99,23 +99,10 @@ func (v *validator) sites(p string, raw *rawReport, r *ReportConfig) {
 	case len(n.Content) == 0:
 		v.errorf(p+".sites", "no sites (want all or a list of sites, or remove sites)")
 	default:
-		seen := map[string]bool{}
-		for j, item := range n.Content {
-			ip := fmt.Sprintf("%s.sites[%d]", p, j)
-			item = deref(item)
-			key := strings.ToLower(strings.TrimSpace(item.Value))
-			switch {
-			case item.Kind != yaml.ScalarNode || isNull(item) || key == "":
-				v.errorf(ip, "want a site's id, name or display_name, got %s", describeNode(item))
-			case item.Value == "all":
-				v.errorf(ip, "all in a list (want sites: all, or a list of sites)")
-			case seen[key]:
-				v.errorf(ip, "site %q is listed twice (want each site once; names match ignoring case)", item.Value)
-			default:
-				seen[key] = true
-				sc.Names = append(sc.Names, strings.TrimSpace(item.Value))
-			}
-		}
+		sc.Names = v.nameItems(p+".sites", n, nameItemsText{
+			want: "want a site's id, name or display_name", all: "want sites: all, or a list of sites",
+			twice: "site %q is listed twice (want each site once; names match ignoring case)",
+		})
 	}
 
 	e := deref(&raw.Environments)
@@ -133,23 +120,10 @@ func (v *validator) sites(p string, raw *rawReport, r *ReportConfig) {
 	case len(e.Content) == 0:
 		v.errorf(p+".environments", "no environments (want e.g. [live], the default, or all)")
 	default:
-		seen := map[string]bool{}
-		for j, item := range e.Content {
-			ip := fmt.Sprintf("%s.environments[%d]", p, j)
-			item = deref(item)
-			key := strings.ToLower(strings.TrimSpace(item.Value))
-			switch {
-			case item.Kind != yaml.ScalarNode || isNull(item) || key == "":
-				v.errorf(ip, "want an environment name such as live or staging, got %s", describeNode(item))
-			case item.Value == "all":
-				v.errorf(ip, "all in a list (want environments: all, or a list of names)")
-			case seen[key]:
-				v.errorf(ip, "environment %q is listed twice (want each once; names match ignoring case)", item.Value)
-			default:
-				seen[key] = true
-				sc.Environments = append(sc.Environments, strings.TrimSpace(item.Value))
-			}
-		}
+		sc.Environments = v.nameItems(p+".environments", e, nameItemsText{
+			want: "want an environment name such as live or staging", all: "want environments: all, or a list of names",
+			twice: "environment %q is listed twice (want each once; names match ignoring case)",
+		})
 	}
 	r.Sites = sc
 	if isNull(deref(&raw.Apps)) {
@@ -290,4 +264,36 @@ func SameHost(a, b string) bool {
 		return false
 	}
 	return strings.EqualFold(ua.Scheme, ub.Scheme) && strings.EqualFold(ua.Host, ub.Host)
+}
+
+// nameItemsText is what nameItems says of a list's bad entries.
+type nameItemsText struct {
+	want  string // for an entry that is not a name
+	all   string // for "all" inside the list
+	twice string // for a repeated name (%q: the name)
+}
+
+// nameItems reads a list of names matched ignoring case (sites,
+// environments): each must be a non-empty scalar other than "all", and
+// none may repeat. It returns the names, trimmed, in order.
+func (v *validator) nameItems(p string, n *yaml.Node, text nameItemsText) []string {
+	var names []string
+	seen := map[string]bool{}
+	for j, item := range n.Content {
+		ip := fmt.Sprintf("%s[%d]", p, j)
+		item = deref(item)
+		key := strings.ToLower(strings.TrimSpace(item.Value))
+		switch {
+		case item.Kind != yaml.ScalarNode || isNull(item) || key == "":
+			v.errorf(ip, "%s, got %s", text.want, describeNode(item))
+		case item.Value == "all":
+			v.errorf(ip, "all in a list (%s)", text.all)
+		case seen[key]:
+			v.errorf(ip, text.twice, item.Value)
+		default:
+			seen[key] = true
+			names = append(names, strings.TrimSpace(item.Value))
+		}
+	}
+	return names
 }
