@@ -3,12 +3,15 @@ package chart
 import (
 	"bytes"
 	"context"
-	"os"
+	"net/http"
+	"net/http/httptest"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -19,19 +22,19 @@ import (
 	"github.com/kinsta-report/kinsta-report/report/reporttest"
 )
 
-// dumpDOM loads the page from disk in headless Chromium with networking
-// off, lets it run for a few seconds of virtual time, and returns the DOM
-// as the page's own script left it.
+// dumpDOM loads the page in headless Chromium with networking off (but
+// for the page's own local server), lets it run for a few seconds of
+// virtual time, and returns the DOM as the page's own script left it.
 func dumpDOM(t *testing.T, chromium string, page []byte, fragment string) *html.Node {
 	t.Helper()
 	return dumpDOMSize(t, chromium, page, fragment, "1280,900")
 }
 
-// dumpDOMSize is dumpDOM with a window size. Headless Chromium under a
-// virtual time budget now and then produces no frame at all: the page is
-// never painted, so its charts (which wait for the first paint) never
-// start. That run is repeated, up to three times; a page that paints and
-// then fails is not.
+// dumpDOMSize is dumpDOM with a window size. The page is served with its
+// tail held back (servePage) so that headless Chromium, which skips idle
+// virtual time, has real time to paint. Should it still produce no frame
+// (the page then starts its charts by its no-paint fallback), the run is
+// repeated, up to three times; a page that paints and then fails is not.
 func dumpDOMSize(t *testing.T, chromium string, page []byte, fragment, size string) *html.Node {
 	t.Helper()
 	var doc *html.Node
@@ -60,10 +63,7 @@ func painted(doc *html.Node) bool {
 func dumpDOMOnce(t *testing.T, chromium string, page []byte, fragment, size string) *html.Node {
 	t.Helper()
 	dir := t.TempDir()
-	file := filepath.Join(dir, "report.html")
-	if err := os.WriteFile(file, page, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	url, requests := servePage(t, page)
 	ctx, cancel := context.WithTimeout(t.Context(), 120*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, chromium,
@@ -71,11 +71,13 @@ func dumpDOMOnce(t *testing.T, chromium string, page []byte, fragment, size stri
 		"--disable-background-networking", "--disable-component-update",
 		"--no-first-run", "--disable-sync", "--disable-extensions",
 		"--user-data-dir="+filepath.Join(dir, "profile"),
-		// No network: every host is unknown and the proxy is a closed port.
-		"--proxy-server=127.0.0.1:9", "--host-resolver-rules=MAP * ~NOTFOUND",
+		// No network but the page's own server: every other host is
+		// unknown and every other address goes to a closed proxy port.
+		"--proxy-server=127.0.0.1:9", "--proxy-bypass-list="+strings.TrimPrefix(url, "http://"),
+		"--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
 		"--window-size="+size,
 		"--virtual-time-budget=20000",
-		"--dump-dom", "file://"+file+fragment)
+		"--dump-dom", url+"/"+fragment)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	cmd.WaitDelay = 10 * time.Second
@@ -84,11 +86,61 @@ func dumpDOMOnce(t *testing.T, chromium string, page []byte, fragment, size stri
 		// failure, never a skip, with or without KINSTA_REPORT_REQUIRE_PEERS.
 		t.Fatalf("chromium failed on the page: %v\n%s", err, tail(stderr.String()))
 	}
+	for _, r := range requests() {
+		if r != "/" && r != "/favicon.ico" {
+			t.Errorf("the page requested %s: it must load nothing", r)
+		}
+	}
 	doc, err := html.Parse(&stdout)
 	if err != nil {
 		t.Fatalf("parse the dumped DOM: %v", err)
 	}
 	return doc
+}
+
+// servePage serves page at / on 127.0.0.1 and records the paths asked for.
+// It sends all but the closing </body></html> at once and those after a
+// second of real time. Under --virtual-time-budget, Chromium skips over
+// idle time: a page that loads in a few real milliseconds has its timers
+// (the 5 s no-paint fallback among them) fire before the compositor has
+// drawn a frame, so no first paint is ever recorded. A browser in front of
+// a person draws within a frame or two of the text arriving; the held tail
+// gives headless Chromium that real time while the page's own script is
+// already running, so what the test sees is the page's order (first paint,
+// then the chart script), not the harness's.
+func servePage(t *testing.T, page []byte) (string, func() []string) {
+	t.Helper()
+	cut := bytes.LastIndex(page, []byte("</body>"))
+	if cut < 0 {
+		t.Fatal("the page has no </body>")
+	}
+	var mu sync.Mutex
+	var paths []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		paths = append(paths, r.URL.Path)
+		mu.Unlock()
+		if r.URL.Path != "/" {
+			http.NotFound(w, r)
+			return
+		}
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.Header().Set("Content-Length", strconv.Itoa(len(page)))
+		_, _ = w.Write(page[:cut])
+		_ = http.NewResponseController(w).Flush()
+		select {
+		case <-time.After(time.Second):
+		case <-r.Context().Done():
+			return
+		}
+		_, _ = w.Write(page[cut:])
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL, func() []string {
+		mu.Lock()
+		defer mu.Unlock()
+		return slices.Clone(paths)
+	}
 }
 
 func tail(s string) string {
