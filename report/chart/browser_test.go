@@ -431,3 +431,35 @@ func TestChromiumOneDayLabelsHours(t *testing.T) {
 	}
 	t.Fatal("no HTTP requests chart on the page")
 }
+
+// A browser that cannot unpack the charts (no DecompressionStream: before
+// Chrome 80, Firefox 113, Safari 16.4) shows the tables and says why there
+// are no charts, with no script error.
+func TestChromiumWithoutDecompressionStream(t *testing.T) {
+	chromium := peer.Require(t, "chromium")
+	page := render(t, reporttest.Build(reporttest.Options{Apps: 2, Days: 7}))
+	old := []byte("<head>\n")
+	if !bytes.Contains(page, old) {
+		t.Fatal("the page has no <head>")
+	}
+	page = bytes.Replace(page, old, []byte("<head>\n<script>window.DecompressionStream = undefined;</script>\n"), 1)
+	doc := dumpDOM(t, chromium, page, "")
+	bodies := find(doc, byTag("body"))
+	if len(bodies) != 1 {
+		t.Fatalf("dumped DOM has %d <body>", len(bodies))
+	}
+	b := bodies[0]
+	if v, _ := attr(b, "data-charts-unsupported"); v != "1" || !hasClass(b, "kr-nocharts") {
+		t.Errorf("<body> does not say the charts are unsupported (data-charts-unsupported=%q, class kr-nocharts %v)", v, hasClass(b, "kr-nocharts"))
+	}
+	if v, _ := attr(b, "data-errors"); v != "0" {
+		e, _ := attr(b, "data-error-text")
+		t.Errorf("%s script errors: %s", v, e)
+	}
+	if n := len(find(doc, byTag("svg"))); n != 0 {
+		t.Errorf("%d charts drawn without a way to unpack them", n)
+	}
+	if len(find(doc, func(n *html.Node) bool { return hasClass(n, "summary") })) == 0 {
+		t.Error("the summary table is gone")
+	}
+}

@@ -2,7 +2,11 @@ package chart
 
 import (
 	"bytes"
+	"compress/gzip"
+	"encoding/base64"
+	"io"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -111,15 +115,50 @@ func render(t testing.TB, r report.Report) []byte {
 	return b.Bytes()
 }
 
-// withoutECharts replaces the embedded ECharts script by a marker, for
-// golden files and for checks that are about our own markup.
-func withoutECharts(t testing.TB, page []byte) []byte {
+// unpacked returns the page with its two packed scripts (pack.go) opened:
+// ECharts, which must unpack to templates.EChartsJS, becomes a marker, and
+// the chart data becomes its JSON text. Golden files and the checks that
+// read our own markup or the data use it.
+func unpacked(t testing.TB, page []byte) []byte {
 	t.Helper()
-	js := []byte(templates.EChartsJS)
-	if n := bytes.Count(page, js); n != 1 {
-		t.Fatalf("the ECharts script is in the page %d times, want 1", n)
+	for _, id := range []string{"kr-echarts", "kr-data"} {
+		open := []byte(`<script type="application/gzip" id="` + id + `">`)
+		if n := bytes.Count(page, open); n != 1 {
+			t.Fatalf("the page has %d packed scripts %s, want 1", n, id)
+		}
+		i := bytes.Index(page, open) + len(open)
+		j := i + bytes.Index(page[i:], []byte("</script>"))
+		text := unpackText(t, page[i:j])
+		if id == "kr-echarts" {
+			if text != templates.EChartsJS {
+				t.Fatalf("the packed ECharts (%d bytes) is not echarts.min.js (%d bytes)", len(text), len(templates.EChartsJS))
+			}
+			text = "/* echarts.min.js " + templates.EChartsVersion + " */"
+		}
+		page = slices.Concat(page[:i], []byte(text), page[j:])
 	}
-	return bytes.Replace(page, js, []byte("/* echarts.min.js "+templates.EChartsVersion+" */"), 1)
+	return page
+}
+
+// unpackText decodes what pack wrote: base64 of gzip.
+func unpackText(t testing.TB, packed []byte) string {
+	t.Helper()
+	if !regexp.MustCompile(`^[A-Za-z0-9+/]*={0,2}$`).Match(packed) {
+		t.Fatalf("packed script is not plain base64: %.80q", packed)
+	}
+	z, err := base64.StdEncoding.DecodeString(string(packed))
+	if err != nil {
+		t.Fatalf("packed script: %v", err)
+	}
+	zr, err := gzip.NewReader(bytes.NewReader(z))
+	if err != nil {
+		t.Fatalf("packed script: %v", err)
+	}
+	b, err := io.ReadAll(zr)
+	if err != nil {
+		t.Fatalf("packed script: %v", err)
+	}
+	return string(b)
 }
 
 var scriptRE = regexp.MustCompile(`(?is)<script([^>]*)>(.*?)</script>`)

@@ -65,8 +65,10 @@ type page struct {
 	EChartsVersion  string
 	Eager           bool
 
-	EChartsJS template.JS
-	Data      template.JS
+	// EChartsPacked and DataPacked are ECharts and the chart data (JSON),
+	// each gzip-compressed and base64-encoded (pack.go).
+	EChartsPacked template.HTML
+	DataPacked    template.HTML
 }
 
 type fact struct{ Name, Value string }
@@ -172,7 +174,7 @@ func buildPage(r report.Report) (page, error) {
 		MaxPoints:       MaxPoints,
 		DownsampleAbove: downsampleAbove,
 		EChartsVersion:  templates.EChartsVersion,
-		EChartsJS:       template.JS(templates.EChartsJS),
+		EChartsPacked:   packedECharts(),
 	}
 	for _, u := range r.Users {
 		p.Users = append(p.Users, userView{Name: u.FullName, Email: u.Email})
@@ -209,7 +211,7 @@ func buildPage(r report.Report) (page, error) {
 	if err != nil {
 		return page{}, fmt.Errorf("marshal chart options: %w", err)
 	}
-	p.Data = template.JS(js)
+	p.DataPacked = pack(js)
 	return p, nil
 }
 

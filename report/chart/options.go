@@ -84,10 +84,12 @@ type periodAxis struct {
 // charts, and drawing them all at once would stall a phone for seconds.
 const eagerLimit = 60
 
-// marshalPageData marshals d for a <script type="application/json"> block.
-// encoding/json escapes <, > and & (so no "</script" or "<!--") and U+2028
-// and U+2029. "__f__" is written as "\u005f_f__": the JSON value is the same,
-// but a renderer that unwraps go-echarts' function markers finds none.
+// marshalPageData marshals d, the JSON the page packs (pack.go) and its
+// script reads. Packed, it could hold anything; it is kept as safe as if it
+// were not: encoding/json escapes <, > and & (so no "</script" or "<!--")
+// and U+2028 and U+2029, and "__f__" is written as "\u005f_f__" (the JSON
+// value is the same, but a renderer that unwraps go-echarts' function
+// markers finds none).
 func marshalPageData(d pageData) ([]byte, error) {
 	b, err := json.Marshal(d)
 	if err != nil {

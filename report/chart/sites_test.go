@@ -141,8 +141,8 @@ type siteChartData struct {
 
 func pageCharts(t *testing.T, page []byte) map[string]siteChartData {
 	t.Helper()
-	for _, s := range scripts(page) {
-		if s[0] != `type="application/json" id="kr-data"` {
+	for _, s := range scripts(unpacked(t, page)) {
+		if s[0] != `type="application/gzip" id="kr-data"` {
 			continue
 		}
 		var d struct{ Charts []siteChartData }
@@ -340,7 +340,7 @@ func TestWriteHTMLSitesOnly(t *testing.T) {
 	if len(appSecs) != 0 {
 		t.Errorf("%d app sections in a report of sites only", len(appSecs))
 	}
-	own := string(withoutECharts(t, page))
+	own := string(unpacked(t, page))
 	for _, bad := range []string{"No apps in this period", `id="p0-summary"`, "0 apps"} {
 		if strings.Contains(own, bad) {
 			t.Errorf("a report of sites only shows %q", bad)
@@ -370,7 +370,7 @@ func TestWriteHTMLSitesHostileNames(t *testing.T) {
 	sites[2].Missing[0].Error = h[2]
 	r.Alerts[0].App = h[1]
 	page := render(t, r)
-	own := string(withoutECharts(t, page))
+	own := string(unpacked(t, page))
 	for _, s := range h[:3] {
 		if !strings.Contains(own, html.EscapeString(s)) {
 			t.Errorf("page does not show %q as escaped text", s)
