@@ -7,10 +7,10 @@ import _ "embed" // for the //go:embed directives below
 // line and bar series, the grid, the axis tooltip, the scrolling legend and
 // the SVG renderer (514 kB against 1,034 kB for the full dist/echarts.min.js).
 // echarts-build/build.sh made it from the npm packages and documents how; the
-// built file is committed and nothing rebuilds it. It is inlined into the
-// HTML report so that it works with no network. It defines one global,
-// echarts, and contains no "</script" and no "<!--", so it can sit in a
-// <script> element as is.
+// built file is committed and nothing rebuilds it. The HTML report carries
+// it packed (gzip, base64: report/chart/pack.go) so that it works with no
+// network, and runs it when the first chart is drawn. It defines one
+// global, echarts.
 //
 //go:embed echarts.min.js
 var EChartsJS string
