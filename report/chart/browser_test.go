@@ -190,9 +190,12 @@ type pageStatus struct {
 	// navigation) of its first contentful paint and of when its chart
 	// script began; firstPaint is -1 when the browser reported none.
 	firstPaint, chartsStarted int
-	errorText                 string
-	pwned                     bool
-	containers                []*html.Node
+	// unpacked and echartsLoaded say whether the page unpacked its charts
+	// and ran ECharts (data-charts-unpacked, data-echarts-loaded).
+	unpacked, echartsLoaded bool
+	errorText               string
+	pwned                   bool
+	containers              []*html.Node
 }
 
 func status(t *testing.T, doc *html.Node) pageStatus {
@@ -219,6 +222,8 @@ func status(t *testing.T, doc *html.Node) pageStatus {
 		s.firstPaint = num("data-first-paint")
 	}
 	s.chartsStarted = num("data-charts-started")
+	_, s.unpacked = attr(b, "data-charts-unpacked")
+	_, s.echartsLoaded = attr(b, "data-echarts-loaded")
 	s.errorText, _ = attr(b, "data-error-text")
 	// Any element, not only <body>: the payloads set it on body, but a
 	// variant could land elsewhere.
@@ -332,7 +337,7 @@ func TestChromiumLazyCharts(t *testing.T) {
 // seconds here; TestChromiumLazyCharts covers that path.)
 func TestChromium200Apps(t *testing.T) {
 	if testing.Short() {
-		t.Skip("loads the 4.8 MB page of 200 apps (skipped with -short)")
+		t.Skip("loads the 1.25 MB page of 200 apps (skipped with -short)")
 	}
 	chromium := peer.Require(t, "chromium")
 	page := render(t, reporttest.Build(reporttest.Options{Apps: 200, Days: 30, Interval: time.Hour}))
@@ -348,11 +353,19 @@ func TestChromium200Apps(t *testing.T) {
 		t.Errorf("%d of %d charts drawn at load: the page should draw lazily", s.rendered, s.total)
 	}
 	checkPaintFirst(t, s)
+	// Opened at its summary, the page unpacks the charts but runs none of
+	// ECharts: no chart is within a screen of the view.
+	if !s.unpacked || s.echartsLoaded {
+		t.Errorf("opened at the summary: data unpacked %v (want true), ECharts run %v (want false)", s.unpacked, s.echartsLoaded)
+	}
 
 	doc = dumpDOM(t, chromium, page, "#p0-a150")
 	s = status(t, doc)
 	if s.errors != 0 {
 		t.Errorf("%d script errors: %s", s.errors, s.errorText)
+	}
+	if !s.echartsLoaded {
+		t.Error("opened at an app's charts, the page did not run ECharts")
 	}
 	checkScrolledInto(t, s, "c-p0-a150-", "c-p0-a0-")
 }
