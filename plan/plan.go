@@ -124,6 +124,9 @@ func For(rc report.ReportConfig, now time.Time) (Plan, error) {
 		case interval == 24*time.Hour:
 			w.Notes = append(w.Notes, dailyNote)
 		}
+		if note := partHourNote(w); note != "" {
+			w.Notes = append(w.Notes, note)
+		}
 		if w.Empty() {
 			w.Notes = append(w.Notes, fmt.Sprintf("%s is empty: at %s it has not begun, so there is nothing to report yet.",
 				name, now.In(loc).Format("2006-01-02 15:04 MST")))
@@ -167,6 +170,29 @@ func newWindow(reportName, period string, start, end time.Time, interval time.Du
 		w.Fold = true
 	}
 	return w
+}
+
+// partHourNote says where local days and 6-hour buckets really begin in a
+// zone whose offset from UTC is not whole hours (India +5:30, Nepal +5:45,
+// Newfoundland -3:30). They are folded from the API's hourly buckets,
+// which start on the UTC hour, so each bucket goes to the local day or
+// quarter its start falls in: an India day runs from 00:30 to 00:30.
+// "" for whole-hour zones and for hourly reports.
+func partHourNote(w *Window) string {
+	if !w.Fold {
+		return ""
+	}
+	_, off := w.Start.In(w.loc()).Zone()
+	m := ((off/60)%60 + 60) % 60
+	if m == 0 {
+		return ""
+	}
+	what := "each local day runs from 00:%02[2]d to 00:%02[2]d"
+	if w.Interval == 6*time.Hour {
+		what = "each 6-hour bucket starts at 00:%02[2]d, 06:%02[2]d, 12:%02[2]d or 18:%02[2]d"
+	}
+	return fmt.Sprintf("%[1]s is not a whole number of hours from UTC, and Kinsta's hourly buckets start on the UTC hour: "+what+" local time.",
+		w.loc().String(), m)
 }
 
 func isUTC(loc *time.Location) bool {

@@ -314,3 +314,47 @@ func TestRestorePreviousPastRetention(t *testing.T) {
 		t.Errorf("%d notes after a second restore, want 2", n)
 	}
 }
+
+// In a zone that is not whole hours from UTC, days and 6-hour buckets are
+// folded from hourly buckets that start on the UTC hour: the window says
+// where its days really begin. Whole-hour zones and hourly reports say
+// nothing.
+func TestForPartHourZonesSayWhereDaysBegin(t *testing.T) {
+	t.Parallel()
+	now := time.Date(2026, 11, 30, 6, 0, 0, 0, time.UTC)
+	cases := []struct {
+		zone, interval, period string
+		want                   string // "" for no note
+	}{
+		{"Asia/Kolkata", "1d", "previous_week", "each local day runs from 00:30 to 00:30 local time"},
+		{"Asia/Kathmandu", "", "yesterday", ""}, // a day in hours: nothing folded
+		{"Asia/Kathmandu", "6h", "previous_week", "each 6-hour bucket starts at 00:45, 06:45, 12:45 or 18:45 local time"},
+		{"America/St_Johns", "1d", "previous_week", "each local day runs from 00:30 to 00:30"},
+		{"Europe/Berlin", "1d", "previous_week", ""},
+		{"Asia/Kolkata", "1h", "previous_week", ""},
+		{"UTC", "1d", "previous_week", ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.zone+"/"+tc.interval+"/"+tc.period, func(t *testing.T) {
+			t.Parallel()
+			p, err := plan.For(rc(zone(t, tc.zone), false, tc.interval, named(tc.period)), now)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got string
+			for _, n := range p.Windows[0].Notes {
+				if strings.Contains(n, "not a whole number of hours") {
+					got = n
+				}
+			}
+			switch {
+			case tc.want == "" && got != "":
+				t.Errorf("note %q, want none", got)
+			case tc.want != "" && !strings.Contains(got, tc.want):
+				t.Errorf("note %q, want one saying %q", got, tc.want)
+			case tc.want != "" && !strings.Contains(got, tc.zone):
+				t.Errorf("note %q does not name the zone %s", got, tc.zone)
+			}
+		})
+	}
+}
