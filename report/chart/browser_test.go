@@ -476,3 +476,27 @@ func TestChromiumWithoutDecompressionStream(t *testing.T) {
 		t.Error("the summary table is gone")
 	}
 }
+
+// Served under a Content-Security-Policy that allows inline scripts but
+// not eval, the page still draws its charts: ECharts runs as an inline
+// script, as the page's own do.
+func TestChromiumInlineOnlyPolicy(t *testing.T) {
+	chromium := peer.Require(t, "chromium")
+	page := render(t, reporttest.Build(reporttest.Options{Apps: 1, Days: 7}))
+	old := []byte("<head>\n")
+	if !bytes.Contains(page, old) {
+		t.Fatal("the page has no <head>")
+	}
+	csp := `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'">` + "\n"
+	page = bytes.Replace(page, old, []byte("<head>\n"+csp), 1)
+	s := status(t, dumpDOM(t, chromium, page, ""))
+	if s.errors != 0 {
+		t.Errorf("%d script errors: %s", s.errors, s.errorText)
+	}
+	if s.rendered != s.total || s.total == 0 {
+		t.Errorf("%d of %d charts drawn under an inline-only policy", s.rendered, s.total)
+	}
+	for _, c := range s.containers {
+		checkDrawn(t, c)
+	}
+}
