@@ -67,6 +67,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/kinsta-report/kinsta-report/internal/backoff"
 	"github.com/kinsta-report/kinsta-report/report"
 )
 
@@ -251,7 +252,7 @@ func NewClient(apiKey string, opts ...Option) (*Client, error) {
 		key:         apiKey,
 		maxRetries:  defaultMaxRetries,
 		timeout:     defaultTimeout,
-		sleep:       sleepCtx,
+		sleep:       backoff.Sleep,
 		now:         time.Now,
 		jitter:      rand.Float64,
 		log:         slog.New(slog.DiscardHandler),
@@ -279,21 +280,6 @@ func NewClient(apiKey string, opts ...Option) (*Client, error) {
 	return c, nil
 }
 
-// sleepCtx waits d or until ctx ends.
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
-
 // Stats returns the accounting so far: tries sent (retries included),
 // retries, 429 answers, and the time requests spent waiting for pacing and
 // backoff, summed over requests (waits that overlap add up).
@@ -318,14 +304,13 @@ func (c *Client) wait(ctx context.Context, d time.Duration) error {
 	return c.sleep(ctx, d)
 }
 
-// backoff is the wait before retry number attempt+1: exponential from
-// 500ms, capped at 30s, with "equal jitter" (half fixed, half random).
+// retrySchedule: exponential from 500ms, capped at 30s.
+var retrySchedule = backoff.Schedule{Base: backoffBase, Cap: backoffCap}
+
+// backoff is the wait before retry number attempt+1 (attempt counts from
+// 0): retrySchedule with "equal jitter" (half fixed, half random).
 func (c *Client) backoff(attempt int) time.Duration {
-	d := backoffCap
-	if attempt < 16 {
-		d = min(backoffBase<<attempt, backoffCap)
-	}
-	return d/2 + time.Duration(c.jitter()*float64(d/2))
+	return retrySchedule.Delay(attempt, c.jitter())
 }
 
 // url is the request URL of apiPath (already escaped) and its query.

@@ -32,8 +32,12 @@ var forbidden = map[string][]string{
 	// state is files on disk: no API, no renderers, no job.
 	"internal/state": {"net/http", module + "/fetch", module + "/job", module + "/plan", module + "/report/sheet", module + "/report/chart", module + "/report/deliver",
 		"github.com/xuri/excelize", "github.com/go-echarts", "github.com/wneessen/go-mail"},
-	"job":        {},
-	"cmd/report": {},
+	// backoff is the retry schedule fetch and report/notify share
+	// (report/notify may not import fetch): the standard library only, no
+	// I/O or logging.
+	"internal/backoff": {module + "/", "github.com/", "golang.org/", "gopkg.in/", "net", "os", "log"},
+	"job":              {},
+	"cmd/report":       {},
 }
 
 // forbiddenDirect lists, per package, what it must not import itself,

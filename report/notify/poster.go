@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kinsta-report/kinsta-report/internal/backoff"
 	"github.com/kinsta-report/kinsta-report/report"
 )
 
@@ -74,7 +75,7 @@ func plural(n int) string {
 type Poster struct {
 	hc         *http.Client
 	attempts   int
-	base, cap  time.Duration
+	schedule   backoff.Schedule
 	maxWait    time.Duration
 	tryTimeout time.Duration
 	sleep      func(ctx context.Context, d time.Duration) error
@@ -95,10 +96,10 @@ func WithAttempts(n int) PosterOption { return func(p *Poster) { p.attempts = ma
 func WithBackoff(base, cap time.Duration) PosterOption {
 	return func(p *Poster) {
 		if base > 0 {
-			p.base = base
+			p.schedule.Base = base
 		}
 		if cap > 0 {
-			p.cap = cap
+			p.schedule.Cap = cap
 		}
 	}
 }
@@ -166,11 +167,10 @@ func NewPoster(hc *http.Client, opts ...PosterOption) *Poster {
 	p := &Poster{
 		hc:         hc,
 		attempts:   DefaultAttempts,
-		base:       DefaultBaseDelay,
-		cap:        DefaultMaxDelay,
+		schedule:   backoff.Schedule{Base: DefaultBaseDelay, Cap: DefaultMaxDelay},
 		maxWait:    DefaultMaxWait,
 		tryTimeout: defaultTryTimeout,
-		sleep:      sleepCtx,
+		sleep:      backoff.Sleep,
 		now:        time.Now,
 		jitter:     rand.Float64,
 		userAgent:  "kinsta-report",
@@ -182,20 +182,6 @@ func NewPoster(hc *http.Client, opts ...PosterOption) *Poster {
 		p.hc = &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	}
 	return p
-}
-
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	if d <= 0 {
-		return ctx.Err()
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
 }
 
 // Post sends m to t.URL with POST. Any 2xx is success. A 429 (after its
@@ -287,15 +273,10 @@ func (p *Poster) try(ctx context.Context, t Target, m Message) (status int, deta
 	}
 }
 
-// backoff is the wait after attempt n (1-based): base·2^(n-1), capped,
-// with jitter over its upper half.
+// backoff is the wait after attempt n (1-based, so before retry n-1
+// counting from 0): base·2^(n-1), capped, with jitter over its upper half.
 func (p *Poster) backoff(n int) time.Duration {
-	d := p.cap
-	if n-1 < 30 {
-		d = min(p.base<<(n-1), p.cap)
-	}
-	half := d / 2
-	return half + time.Duration(p.jitter()*float64(d-half))
+	return p.schedule.Delay(n-1, p.jitter())
 }
 
 // retryAfter reads Retry-After: seconds or an HTTP date.
