@@ -1,6 +1,7 @@
-// Package backoff is the retry schedule the Kinsta API client (fetch) and
-// the webhook poster (report/notify) share: capped exponential backoff with
-// "equal jitter" (half of each wait fixed, half random), and a sleep that
+// Package backoff is the retry schedule the Kinsta API client (fetch), the
+// webhook poster (report/notify) and the SMTP sender (report/deliver)
+// share: capped exponential backoff, with "equal jitter" (half of each wait
+// fixed, half random) where many clients retry at once, and a sleep that
 // ends with its context. It holds no state and does no I/O; each caller
 // keeps its own random source, retry count, Retry-After handling and
 // budget. report/notify may not import fetch (docs/ARCHITECTURE.md), so

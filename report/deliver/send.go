@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"github.com/wneessen/go-mail"
+
+	"github.com/kinsta-report/kinsta-report/internal/backoff"
 )
 
 // SendOption tunes Send; the defaults suit a weekly job.
@@ -61,17 +63,6 @@ func WithRetryHook(f func(attempt int, wait time.Duration, err error)) SendOptio
 	return func(c *sendConfig) { c.onRetry = f }
 }
 
-func sleepCtx(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
-}
-
 // Send delivers msg over SMTP as s describes: STARTTLS (mandatory), implicit
 // TLS or none, certificates always verified (against the system roots plus
 // s.CAFile), SMTP AUTH when s.Username is set. Transient failures (4xx
@@ -80,7 +71,7 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 // once. Errors carry the server's answer and never the password. A message
 // is sent once: Send refuses a message it has delivered already.
 func Send(ctx context.Context, s Settings, msg *mail.Msg, opts ...SendOption) error {
-	cfg := sendConfig{attempts: 4, backoff: 5 * time.Second, maxWait: time.Minute, timeout: 2 * time.Minute, sleep: sleepCtx}
+	cfg := sendConfig{attempts: 4, backoff: 5 * time.Second, maxWait: time.Minute, timeout: 2 * time.Minute, sleep: backoff.Sleep}
 	for _, o := range opts {
 		o(&cfg)
 	}
@@ -94,7 +85,8 @@ func Send(ctx context.Context, s Settings, msg *mail.Msg, opts ...SendOption) er
 	if err != nil {
 		return fmt.Errorf("send email: %w", err)
 	}
-	wait := cfg.backoff
+	// No jitter: one job sends one message, so there is no herd to spread.
+	schedule := backoff.Schedule{Base: cfg.backoff, Cap: cfg.maxWait}
 	for attempt := 1; ; attempt++ {
 		err := client.DialAndSendWithContext(ctx, msg)
 		if err == nil || msg.IsDelivered() {
@@ -112,13 +104,13 @@ func Send(ctx context.Context, s Settings, msg *mail.Msg, opts ...SendOption) er
 		if attempt >= cfg.attempts {
 			return fmt.Errorf("send email via %s: gave up after %d attempts: %w", addr, attempt, err)
 		}
+		wait := schedule.Ceiling(attempt - 1)
 		if cfg.onRetry != nil {
 			cfg.onRetry(attempt, wait, err)
 		}
 		if serr := cfg.sleep(ctx, wait); serr != nil {
 			return fmt.Errorf("send email via %s: %w (last error: %w)", addr, serr, err)
 		}
-		wait = min(wait*2, cfg.maxWait)
 	}
 }
 
