@@ -103,6 +103,7 @@ func ForDisplay(r Report) Report {
 		alerts := make([]Alert, len(r.Alerts))
 		for i, a := range r.Alerts {
 			a.App, a.AppID, a.Process = DisplayText(a.App), DisplayText(a.AppID), DisplayText(a.Process)
+			a.EnvironmentID = DisplayText(a.EnvironmentID) // as displaySites has it, so AlertKey still matches the row
 			alerts[i] = a
 		}
 		r.Alerts = alerts

@@ -454,19 +454,41 @@ func MatchesApp(want, id, name, displayName string) bool {
 	return want != "" && (strings.EqualFold(want, id) || strings.EqualFold(want, name) || strings.EqualFold(want, displayName))
 }
 
-// AlertedApps returns the number of distinct apps (by ID, else label) in
-// alerts.
+// AlertedApps returns the number of distinct rows in alerts: apps (by ID,
+// else label) and site environments (by site ID and environment ID, else
+// label), as the tables that mark alerted rows count them: a site whose
+// live and staging environments both crossed counts twice, a site whose
+// live environment alone crossed once.
 func AlertedApps(alerts []Alert) int {
 	seen := map[string]bool{}
 	for _, a := range alerts {
-		k := "id:" + a.AppID
+		k := AlertKey(a)
 		if a.AppID == "" {
-			k = "label:" + a.App
+			k = "label\x00" + a.App
 		}
 		seen[k] = true
 	}
 	return len(seen)
 }
+
+// AlertKey names the row an alert belongs to, for marking a period's
+// table rows and counting what crossed: AppKey of an app alert's AppID,
+// SiteKey of a site alert's AppID and EnvironmentID. A site's environments
+// share its id, so a site row is known by both ids; an app alert never
+// marks a site row of the same id, nor the other way round.
+func AlertKey(a Alert) string {
+	if IsSiteThresholdMetric(string(a.Metric)) {
+		return SiteKey(a.AppID, a.EnvironmentID)
+	}
+	return AppKey(a.AppID)
+}
+
+// AppKey is the AlertKey of the app with id.
+func AppKey(id string) string { return "app\x00" + id }
+
+// SiteKey is the AlertKey of the site environment with the site id and
+// environment id envID (Site.ID, Site.EnvironmentID).
+func SiteKey(id, envID string) string { return "site\x00" + id + "\x00" + envID }
 
 // AlertHeadline is the line that leads the email and the HTML report:
 // "1 app crossed a threshold", "2 apps crossed a threshold"; "" without

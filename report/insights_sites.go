@@ -85,9 +85,12 @@ func siteAdmitted(s Site, filter []string) bool {
 // ts (those with Site set) in r, by period, then site (as in the report),
 // then threshold, then day: as EvaluateThresholds does for apps, with a
 // site's days as the buckets. An Alert of a site has App set to the site's
-// label (with its environment when not live), AppID to the site's id and
-// Metric to the threshold's metric ("site.visits"), so every output that
-// lists alerts lists it unchanged.
+// label (with its environment when not live), AppID to the site's id,
+// EnvironmentID to the environment's id and Metric to the threshold's
+// metric ("site.visits"), so every output that lists alerts lists it
+// unchanged. A site's environments share its id: a row is marked, and
+// counted, by AlertKey (site id and environment id), so the live
+// environment crossing does not mark its staging environment.
 func EvaluateSiteThresholds(r *Report, ts []Threshold) []Alert {
 	var alerts []Alert
 	for _, p := range r.Periods {
@@ -106,7 +109,7 @@ func EvaluateSiteThresholds(r *Report, ts []Threshold) []Alert {
 					on = OnPeak
 				}
 				base := Alert{
-					App: s.Label(), AppID: s.ID, Period: p.Name, Metric: t.Metric, On: on,
+					App: s.Label(), AppID: s.ID, EnvironmentID: s.EnvironmentID, Period: p.Name, Metric: t.Metric, On: on,
 					Limit: t.Above, Unit: info.Unit, Threshold: t.Raw,
 				}
 				if base.Threshold == "" {
@@ -129,6 +132,12 @@ func EvaluateSiteThresholds(r *Report, ts []Threshold) []Alert {
 // siteAlertHeadline is AlertHeadline when a site crossed a threshold:
 // "1 site crossed a threshold", "1 app and 2 sites crossed a threshold";
 // ok is false when only apps did (AlertHeadline says it as before).
+//
+// The number counts site environments, the rows of the site tables that
+// an alert marks: a site whose live environment alone crossed is "1 site"
+// however many environments the report shows. When two environments of
+// one site crossed, the noun says so: "2 site environments crossed a
+// threshold" (the live and staging rows of one site), never "2 sites".
 func siteAlertHeadline(alerts []Alert) (string, bool) {
 	var apps, sites []Alert
 	for _, a := range alerts {
@@ -147,11 +156,29 @@ func siteAlertHeadline(alerts []Alert) (string, bool) {
 		}
 		return fmt.Sprintf("%d %ss", n, noun)
 	}
-	s := count(AlertedApps(sites), "site")
+	envs, noun := AlertedApps(sites), "site"
+	if envs > alertedSites(sites) {
+		noun = "site environment"
+	}
+	s := count(envs, noun)
 	if n := AlertedApps(apps); n > 0 {
 		s = count(n, "app") + " and " + s
 	}
 	return s + " crossed a threshold", true
+}
+
+// alertedSites is the number of distinct sites (by ID, else label) in
+// site alerts, whatever their environments.
+func alertedSites(alerts []Alert) int {
+	seen := map[string]bool{}
+	for _, a := range alerts {
+		k := "id\x00" + a.AppID
+		if a.AppID == "" {
+			k = "label\x00" + a.App
+		}
+		seen[k] = true
+	}
+	return len(seen)
 }
 
 // SiteMetricTitle is how outputs name a site metric in running text and

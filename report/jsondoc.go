@@ -87,17 +87,20 @@ type (
 		WaitSeconds float64 `json:"wait_seconds"`
 	}
 	jsonAlert struct {
-		App       string    `json:"app"`
-		AppID     string    `json:"app_id"`
-		Period    string    `json:"period"`
-		Metric    MetricKey `json:"metric"`
-		Process   string    `json:"process,omitempty"`
-		On        string    `json:"on"`
-		Time      string    `json:"time,omitempty"`
-		Value     *float64  `json:"value"`
-		Limit     *float64  `json:"limit"`
-		Unit      Unit      `json:"unit"`
-		Threshold string    `json:"threshold"`
+		App   string `json:"app"`
+		AppID string `json:"app_id"`
+		// EnvironmentID is additive: a site alert's environment id (a
+		// site's environments share app_id); absent for an app alert.
+		EnvironmentID string    `json:"environment_id,omitempty"`
+		Period        string    `json:"period"`
+		Metric        MetricKey `json:"metric"`
+		Process       string    `json:"process,omitempty"`
+		On            string    `json:"on"`
+		Time          string    `json:"time,omitempty"`
+		Value         *float64  `json:"value"`
+		Limit         *float64  `json:"limit"`
+		Unit          Unit      `json:"unit"`
+		Threshold     string    `json:"threshold"`
 	}
 )
 
@@ -177,7 +180,7 @@ func MarshalJSON(r Report) ([]byte, error) {
 	}
 	for _, a := range r.Alerts {
 		ja := jsonAlert{
-			App: a.App, AppID: a.AppID, Period: a.Period, Metric: a.Metric, Process: a.Process, On: a.On,
+			App: a.App, AppID: a.AppID, EnvironmentID: a.EnvironmentID, Period: a.Period, Metric: a.Metric, Process: a.Process, On: a.On,
 			Value: num(a.Value), Limit: num(a.Limit), Unit: a.Unit, Threshold: a.Threshold,
 		}
 		if a.HasTime {

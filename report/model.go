@@ -289,18 +289,22 @@ type APIStats struct {
 
 // Alert is one threshold crossing.
 type Alert struct {
-	App       string // the app's label
-	AppID     string
-	Period    string
-	Metric    MetricKey
-	Process   string // for per-process metrics; empty otherwise
-	On        string // peak | average | total | any_bucket
-	Time      time.Time
-	HasTime   bool // set for any_bucket crossings: the bucket's start
-	Value     float64
-	Limit     float64
-	Unit      Unit
-	Threshold string // the threshold as written in the config, e.g. "800ms"
+	App   string // the app's label
+	AppID string
+	// EnvironmentID is a site alert's environment id: a site's live and
+	// staging environments share its id (AppID), so a site environment is
+	// (AppID, EnvironmentID); AlertKey names it. Empty for an app alert.
+	EnvironmentID string
+	Period        string
+	Metric        MetricKey
+	Process       string // for per-process metrics; empty otherwise
+	On            string // peak | average | total | any_bucket
+	Time          time.Time
+	HasTime       bool // set for any_bucket crossings: the bucket's start
+	Value         float64
+	Limit         float64
+	Unit          Unit
+	Threshold     string // the threshold as written in the config, e.g. "800ms"
 }
 
 // F returns a pointer to v; a helper for optional figures.

@@ -98,7 +98,7 @@ func newDigest(r report.Report) digest {
 	alerted := map[string]bool{}
 	for _, a := range r.Alerts {
 		d.Alerts = append(d.Alerts, alertLine{App: a.App, Text: alertText(a, loc)})
-		alerted[a.Period+"\x00"+a.AppID] = true
+		alerted[a.Period+"\x00"+report.AlertKey(a)] = true // a site environment by its site and environment ids
 	}
 	for _, p := range r.Periods {
 		d.Periods = append(d.Periods, periodOf(p, cols, loc, alerted))
@@ -143,7 +143,7 @@ func periodOf(p report.Period, cols []report.Headline, loc *time.Location, alert
 	compared := false
 	var first, rest []appRow
 	for _, a := range p.Apps {
-		row := appRow{Label: a.Label(), Alerted: alerted[p.Name+"\x00"+a.ID]}
+		row := appRow{Label: a.Label(), Alerted: alerted[p.Name+"\x00"+report.AppKey(a.ID)]}
 		if a.Name != "" && a.Name != row.Label {
 			row.Name = a.Name
 		}
@@ -312,7 +312,7 @@ var siteColumns = []struct {
 func sitesOf(pd *periodDigest, p report.Period, alerted map[string]bool) (compared bool) {
 	var first, rest []appRow
 	for _, st := range p.Sites {
-		row := appRow{Label: st.Label(), Alerted: alerted[p.Name+"\x00"+st.ID]}
+		row := appRow{Label: st.Label(), Alerted: alerted[p.Name+"\x00"+report.SiteKey(st.ID, st.EnvironmentID)]}
 		if st.Name != "" && st.Name != st.DisplayName {
 			row.Name = st.Name
 		}

@@ -46,17 +46,20 @@ type (
 		API         webhookAPI      `json:"api"`
 	}
 	webhookAlert struct {
-		App       string           `json:"app"`
-		AppID     string           `json:"app_id"`
-		Period    string           `json:"period"`
-		Metric    report.MetricKey `json:"metric"`
-		Process   string           `json:"process,omitempty"`
-		On        string           `json:"on"`
-		Time      string           `json:"time,omitempty"`
-		Value     *float64         `json:"value"`
-		Limit     *float64         `json:"limit"`
-		Unit      report.Unit      `json:"unit"`
-		Threshold string           `json:"threshold"`
+		App   string `json:"app"`
+		AppID string `json:"app_id"`
+		// EnvironmentID (added in v1) is a site alert's environment id:
+		// a site's environments share app_id. Absent for an app alert.
+		EnvironmentID string           `json:"environment_id,omitempty"`
+		Period        string           `json:"period"`
+		Metric        report.MetricKey `json:"metric"`
+		Process       string           `json:"process,omitempty"`
+		On            string           `json:"on"`
+		Time          string           `json:"time,omitempty"`
+		Value         *float64         `json:"value"`
+		Limit         *float64         `json:"limit"`
+		Unit          report.Unit      `json:"unit"`
+		Threshold     string           `json:"threshold"`
 	}
 	webhookPeriod struct {
 		Name          string       `json:"name"`
@@ -141,7 +144,7 @@ func WebhookPayload(r report.Report, link string) ([]byte, error) {
 		doc.GeneratedAt = ts(r.GeneratedAt)
 	}
 	for _, a := range r.Alerts {
-		wa := webhookAlert{App: a.App, AppID: a.AppID, Period: a.Period, Metric: a.Metric, Process: a.Process,
+		wa := webhookAlert{App: a.App, AppID: a.AppID, EnvironmentID: a.EnvironmentID, Period: a.Period, Metric: a.Metric, Process: a.Process,
 			On: a.On, Value: finite(a.Value), Limit: finite(a.Limit), Unit: a.Unit, Threshold: a.Threshold}
 		if a.HasTime {
 			wa.Time = ts(a.Time)

@@ -229,8 +229,8 @@ func (b *book) writeAlerts() error {
 		name:  "Alerts",
 		title: "Alerts: " + report.AlertHeadline(b.r.Alerts),
 		notes: []string{"Every threshold crossing. Value and Limit are in the metric's unit (the Unit column); " +
-			"Bucket start is set for any_bucket thresholds."},
-		heads:     []string{"App", "Period", "Metric", "Process", "On", "Bucket start", "Value", "Limit", "Unit", "Value (readable)", "Limit (readable)", "Threshold", "App ID"},
+			"Bucket start is set for any_bucket thresholds. A site's alert has the site's ID in App ID and its environment's in Environment ID."},
+		heads:     []string{"App", "Period", "Metric", "Process", "On", "Bucket start", "Value", "Limit", "Unit", "Value (readable)", "Limit (readable)", "Threshold", "App ID", "Environment ID"},
 		colStyles: []int{0, 0, 0, 0, 0, b.st.dateHour, b.st.number, b.st.number},
 		freeze:    1,
 		numeric:   []int{6, 7},
@@ -242,7 +242,7 @@ func (b *book) writeAlerts() error {
 			}
 			if err := emit(str(a.App), str(a.Period), metricTitle(a.Metric), str(a.Process), str(a.On), at,
 				finite(a.Value), finite(a.Limit), string(a.Unit),
-				report.FormatValue(a.Unit, a.Value), report.FormatValue(a.Unit, a.Limit), str(a.Threshold), str(a.AppID)); err != nil {
+				report.FormatValue(a.Unit, a.Value), report.FormatValue(a.Unit, a.Limit), str(a.Threshold), str(a.AppID), str(a.EnvironmentID)); err != nil {
 				return err
 			}
 		}
