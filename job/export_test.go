@@ -19,3 +19,6 @@ func WithSendOptions(o *Options, opts ...deliver.SendOption) { o.sendOptions = o
 // "claimed", "sent", "confirmed"); an error stops the run there, as a kill
 // would.
 func WithCheckpoint(o *Options, f func(step string) error) { o.checkpoint = f }
+
+// ShownDir is shownDir: a folder as the run's lines for people name it.
+var ShownDir = shownDir

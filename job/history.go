@@ -5,7 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -547,7 +550,7 @@ func (r *run) closeHistory() {
 		fmt.Fprintf(r.stderr, "history: not written: %s\n", oneLine(err))
 	}
 	if s := r.hist.HistoryStats(); s.Served+s.Partial+s.Fetched+s.SiteServed+s.SitePartial+s.SiteFetched > 0 {
-		fmt.Fprintln(r.stderr, historyLine(s))
+		fmt.Fprintln(r.stderr, historyLine(s, shownDir(r.cfg.State, r.workDir())))
 	}
 }
 
@@ -614,17 +617,46 @@ func (r *run) rosterFor(ctx context.Context, p plan.Plan) ([]report.User, error)
 	return users, err
 }
 
-// historyLine is the line a run prints about the history.
-func historyLine(s HistoryStats) string {
-	line := fmt.Sprintf("history: %d metric requests served from state/, %d fetched", s.Served, s.Fetched)
+// historyLine is the line a run prints about the history; dir is the
+// state folder as shown (shownDir).
+func historyLine(s HistoryStats, dir string) string {
+	line := fmt.Sprintf("history: %d metric requests served from %s, %d fetched", s.Served, dir, s.Fetched)
 	if s.Partial > 0 {
 		line += fmt.Sprintf(" (%d requests served in part)", s.Partial)
 	}
 	if s.SiteServed+s.SitePartial+s.SiteFetched > 0 {
-		line += fmt.Sprintf("; site analytics: %d requests served from state/, %d fetched", s.SiteServed, s.SiteFetched)
+		line += fmt.Sprintf("; site analytics: %d requests served from %s, %d fetched", s.SiteServed, dir, s.SiteFetched)
 		if s.SitePartial > 0 {
 			line += fmt.Sprintf(" (%d served in part)", s.SitePartial)
 		}
 	}
 	return line
+}
+
+// shownDir is folder dir as a person running in wd recognises it, ending
+// in a separator: relative to wd when dir is an absolute path under it
+// ("state/", "out/state/"), else dir as given ("/var/lib/kinsta/state/",
+// "out/state/" from a relative -out).
+func shownDir(dir, wd string) string {
+	sep := string(filepath.Separator)
+	if filepath.IsAbs(dir) && filepath.IsAbs(wd) {
+		if rel, err := filepath.Rel(wd, dir); err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+sep) {
+			dir = rel
+		}
+	}
+	if strings.HasSuffix(dir, sep) {
+		return dir
+	}
+	return dir + sep
+}
+
+// workDir is the folder paths are shown relative to: Options.WorkDir,
+// else the process's working directory ("" when it cannot be read: paths
+// are then shown as given).
+func (r *run) workDir() string {
+	if r.o.WorkDir != "" {
+		return r.o.WorkDir
+	}
+	wd, _ := os.Getwd()
+	return wd
 }

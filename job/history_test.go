@@ -34,7 +34,8 @@ func (s *keeps30Days) Metric(ctx context.Context, q plan.Request) (*report.Metri
 // histRun runs the reports named in only (all when none) of cfg at now,
 // with the wall clock at now too (so the days before it are closed),
 // against the simulated API keeping 30 days, and returns the metric
-// requests it made.
+// requests it made. It runs in the config's folder, so the history line
+// names the state folder as "state/".
 func histRun(t *testing.T, cfg *report.Config, now string, only ...string) (job.Result, string, string, []plan.Request) {
 	t.Helper()
 	at, err := time.Parse(time.RFC3339, now)
@@ -46,6 +47,7 @@ func histRun(t *testing.T, cfg *report.Config, now string, only ...string) (job.
 	res, stderr, out := run(t, cfg, rec, now, nil, func(o *job.Options) {
 		o.Clock = func() time.Time { return at }
 		o.Reports = only
+		o.WorkDir = filepath.Dir(cfg.File)
 	})
 	if res.Status != job.OK {
 		t.Fatalf("run at %s: status %v, stderr:\n%s", now, res.Status, stderr)
@@ -348,5 +350,29 @@ func TestHistoryRosterReusedForTheSameWindow(t *testing.T) {
 	}
 	if len(d2.Users) == 0 || len(d2.Users) != len(d1.Users) {
 		t.Errorf("re-run shows %d users, first run %d", len(d2.Users), len(d1.Users))
+	}
+}
+
+// TestShownDir: the history line names the state folder as the person who
+// ran the command recognises it: relative to the working directory when it
+// is under it, else as given.
+func TestShownDir(t *testing.T) {
+	t.Parallel()
+	wd := filepath.FromSlash("/home/ops/reports")
+	for _, c := range []struct{ dir, want string }{
+		{"/home/ops/reports/state", "state/"},
+		{"/home/ops/reports/out/state", "out/state/"},
+		{"/home/ops/reports", "./"},
+		{"/home/ops/reports-old/state", "/home/ops/reports-old/state/"},
+		{"/var/lib/kinsta/state", "/var/lib/kinsta/state/"},
+		{"out/state", "out/state/"},                   // -demo with a relative -out: as given
+		{"../elsewhere/state", "../elsewhere/state/"}, // relative: as given
+	} {
+		if got := job.ShownDir(filepath.FromSlash(c.dir), wd); got != filepath.FromSlash(c.want) {
+			t.Errorf("ShownDir(%q, %q) = %q, want %q", c.dir, wd, got, c.want)
+		}
+	}
+	if got := job.ShownDir("/srv/state", ""); got != filepath.FromSlash("/srv/state/") {
+		t.Errorf("without a working directory: %q, want the folder as given", got)
 	}
 }

@@ -36,6 +36,10 @@ type Options struct {
 	Getenv func(string) string
 	// OutDir is the artifact folder; each report writes into OutDir/<name>.
 	OutDir string
+	// WorkDir is the folder the lines for people show paths relative to
+	// (the history line names the state folder so); "": the process's
+	// working directory.
+	WorkDir string
 	// Reports names the reports to run; empty runs every report.
 	Reports []string
 	// DryRun writes the email as a .eml file instead of sending it.

@@ -50,7 +50,8 @@ reports:
 
 // sitesRun runs cfg at now (the wall clock too) with the simulator's
 // sites and returns what it printed, its output folder and the site
-// analytics requests it made.
+// analytics requests it made. It runs in a folder of its own, apart from
+// the config's.
 func sitesRun(t *testing.T, cfg *report.Config, now string) (string, string, []siteAsk) {
 	t.Helper()
 	at, err := time.Parse(time.RFC3339, now)
@@ -62,6 +63,7 @@ func sitesRun(t *testing.T, cfg *report.Config, now string) (string, string, []s
 	res, stderr, out := run(t, cfg, src, now, nil, func(o *job.Options) {
 		o.Clock = func() time.Time { return at }
 		o.Sites = sites
+		o.WorkDir = t.TempDir()
 	})
 	if res.Status != job.OK {
 		t.Fatalf("run at %s: status %v, stderr:\n%s", now, res.Status, stderr)
@@ -124,10 +126,13 @@ func TestHistorySitesWeekly(t *testing.T) {
 				a.days.From.Format(time.DateOnly), a.days.To.Format(time.DateOnly))
 		}
 	}
+	// The run's working directory is another folder: the line names the
+	// state folder by its absolute path, as the config resolved it.
+	dir := cfg.State + string(filepath.Separator)
 	for i, c := range []struct{ stderr, want string }{
-		{stderr1, fmt.Sprintf("site analytics: 0 requests served from state/, %d fetched", 2*perWeek)},
-		{stderr2, fmt.Sprintf("site analytics: %d requests served from state/, 0 fetched", 2*perWeek)},
-		{stderr3, fmt.Sprintf("site analytics: %d requests served from state/, %d fetched", perWeek, perWeek)},
+		{stderr1, fmt.Sprintf("site analytics: 0 requests served from %s, %d fetched", dir, 2*perWeek)},
+		{stderr2, fmt.Sprintf("site analytics: %d requests served from %s, 0 fetched", 2*perWeek, dir)},
+		{stderr3, fmt.Sprintf("site analytics: %d requests served from %s, %d fetched", perWeek, dir, perWeek)},
 	} {
 		if !strings.Contains(c.stderr, c.want) {
 			t.Errorf("run %d does not say %q:\n%s", i+1, c.want, c.stderr)

@@ -285,7 +285,9 @@ func TestRunDemoTwiceServesFromState(t *testing.T) {
 	if first.code != 0 || second.code != 0 {
 		t.Fatalf("exit %d and %d, stderr:\n%s\n%s", first.code, second.code, first.stderr, second.stderr)
 	}
-	re := regexp.MustCompile(`history: (\d+) metric requests served from state/, (\d+) fetched`)
+	// The line names the state folder: <out>/state, here an absolute path
+	// outside the working directory.
+	re := regexp.MustCompile(`history: (\d+) metric requests served from ` + regexp.QuoteMeta(filepath.Join(out, "state")+"/") + `, (\d+) fetched`)
 	m1, m2 := re.FindStringSubmatch(first.stderr), re.FindStringSubmatch(second.stderr)
 	if m1 == nil || m2 == nil {
 		t.Fatalf("no history line:\n%s\n%s", first.stderr, second.stderr)

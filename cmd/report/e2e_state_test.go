@@ -1,0 +1,68 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"testing"
+
+	"github.com/kinsta-report/kinsta-report/fetch/kinstatest"
+)
+
+// runReportIn runs the binary in dir, as a user would from there: the
+// config is dir/reports.yaml, and args name paths relative to dir.
+func runReportIn(t *testing.T, dir, config string, env map[string]string, args ...string) result {
+	t.Helper()
+	if err := os.WriteFile(filepath.Join(dir, "reports.yaml"), []byte(config), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.CommandContext(t.Context(), binary, append([]string{"-config", "reports.yaml"}, args...)...)
+	cmd.Dir = dir
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + dir}
+	for k, v := range env {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	err := cmd.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return result{code: code, stderr: stderr.String(), out: filepath.Join(dir, "out")}
+}
+
+// TestHistoryLineNamesTheStateFolder: the history line names the state
+// folder the run used, as seen from where it ran: the config's state/
+// beside it, or <out>/state under -demo.
+func TestHistoryLineNamesTheStateFolder(t *testing.T) {
+	t.Parallel()
+	re := regexp.MustCompile(`(?m)^history: \d+ metric requests served from (\S+), \d+ fetched`)
+	shown := func(r result) string {
+		t.Helper()
+		m := re.FindStringSubmatch(r.stderr)
+		if r.code != exitOK || m == nil {
+			t.Fatalf("exit %d, no history line:\n%s", r.code, r.stderr)
+		}
+		return m[1]
+	}
+
+	dir := t.TempDir()
+	beside := runReportIn(t, dir, utcDaily, map[string]string{"KINSTA_API_KEY": "k", "KINSTA_API_URL": sim(t, kinstatest.Options{APIKey: "k"})},
+		"-out", "out", "-now", "2026-11-23T06:00:00Z", "-dry-run")
+	if got := shown(beside); got != "state/" {
+		t.Errorf("a run beside its config names %q, want state/", got)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "state", "history")); err != nil {
+		t.Errorf("the state folder named is not the one written: %v", err)
+	}
+
+	demo := runReportIn(t, t.TempDir(), utcDaily, nil, "-demo", "-out", "out", "-now", "2026-11-23T06:00:00Z")
+	if got := shown(demo); got != "out/state/" {
+		t.Errorf("-demo -out out names %q, want out/state/", got)
+	}
+}
