@@ -104,3 +104,88 @@ func TestSitesInEveryFormat(t *testing.T) {
 		t.Errorf("a sites-only summary:\n%s", md)
 	}
 }
+
+// TestWebhookCarriesSites: the signed webhook's periods carry their site
+// environments (additive within v1) with the site metrics' figures and
+// their change, and the missing ones; a report without sites has no
+// "sites" key.
+func TestWebhookCarriesSites(t *testing.T) {
+	t.Parallel()
+	r := reporttest.Build(reporttest.Options{Apps: 1, WithPrevious: true})
+	r.Periods = r.Periods[:1]
+	p := &r.Periods[0]
+	if p.Previous == nil {
+		t.Fatal("the fixture's period is not compared")
+	}
+	env := func(name string, visits ...float64) report.Site {
+		var pts []report.Point
+		for i, v := range visits {
+			pts = append(pts, report.Point{Time: time.Date(2026, 11, 16+i, 0, 0, 0, 0, time.UTC), Value: v})
+		}
+		return report.Site{ID: "s1", Name: "blog", DisplayName: "Blog", Environment: name, EnvironmentID: "env-" + name,
+			Metrics: map[report.SiteMetricKey]*report.SiteMetric{
+				report.SiteVisits: {Key: report.SiteVisits, Unit: report.UnitVisits, Points: pts},
+			}}
+	}
+	staging := env("staging", 5, 10)
+	staging.Missing = []report.SiteMissing{{Metric: report.SiteBandwidth, Error: "kinsta: 500"}}
+	p.Sites = []report.Site{env("live", 700, 800), staging}
+	p.Previous.Sites = []report.Site{env("live", 500, 500)}
+	report.Build(&r, nil)
+
+	b, err := notify.WebhookPayload(r, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	type figure struct {
+		Metric, Figure, Unit string
+		Value, Previous      *float64
+		Compared             bool
+		ChangePercent        *float64 `json:"change_percent"`
+	}
+	doc := decode[struct {
+		Periods []struct {
+			Sites []struct {
+				ID, Name, Environment string
+				DisplayName           string `json:"display_name"`
+				EnvironmentID         string `json:"environment_id"`
+				Figures               []figure
+				Missing               []struct{ Metric, Error string }
+			}
+		}
+	}](t, b)
+	sites := doc.Periods[0].Sites
+	if len(sites) != 2 || sites[0].EnvironmentID != "env-live" || sites[1].EnvironmentID != "env-staging" ||
+		sites[0].ID != "s1" || sites[0].DisplayName != "Blog" || sites[1].Environment != "staging" {
+		t.Fatalf("sites %+v, want Blog's live and staging environments", sites)
+	}
+	got := map[string]figure{}
+	for _, f := range sites[0].Figures {
+		got[f.Metric+"/"+f.Figure] = f
+	}
+	total, peak := got["visits/total"], got["visits/peak"]
+	if total.Value == nil || *total.Value != 1500 || total.Unit != "visits" || !total.Compared ||
+		total.Previous == nil || *total.Previous != 1000 || total.ChangePercent == nil || *total.ChangePercent != 50 {
+		t.Errorf("live visits total %+v, want 1500 visits, previous 1000, +50 %%", total)
+	}
+	if peak.Value == nil || *peak.Value != 800 {
+		t.Errorf("live visits peak %+v, want 800", peak)
+	}
+	if len(sites[1].Missing) != 1 || sites[1].Missing[0].Metric != "bandwidth" || sites[1].Missing[0].Error != "kinsta: 500" {
+		t.Errorf("staging missing %+v, want bandwidth: kinsta: 500", sites[1].Missing)
+	}
+	// Staging has no previous environment: compared, but nothing to compare.
+	for _, f := range sites[1].Figures {
+		if f.ChangePercent != nil {
+			t.Errorf("staging %s/%s has a change %v with no previous staging", f.Metric, f.Figure, *f.ChangePercent)
+		}
+	}
+
+	b, err = notify.WebhookPayload(fixture(t, 1, false), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(b), `"sites"`) {
+		t.Error(`a report without sites has a "sites" key in its webhook body`)
+	}
+}

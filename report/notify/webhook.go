@@ -68,6 +68,20 @@ type (
 		PreviousStart string       `json:"previous_start,omitempty"`
 		PreviousEnd   string       `json:"previous_end,omitempty"`
 		Apps          []webhookApp `json:"apps"`
+		// Sites are the period's WordPress site environments: additive
+		// within v1, left out when the report has none.
+		Sites []webhookSite `json:"sites,omitempty"`
+	}
+	webhookSite struct {
+		ID            string `json:"id"`
+		Name          string `json:"name"`
+		DisplayName   string `json:"display_name"`
+		Environment   string `json:"environment"`
+		EnvironmentID string `json:"environment_id"`
+		// Figures are the site metrics' figures ("visits", "bandwidth",
+		// "cdn_bandwidth", "disk_space"), each over the period's UTC days.
+		Figures []webhookFigure  `json:"figures"`
+		Missing []webhookMissing `json:"missing"`
 	}
 	webhookApp struct {
 		ID          string           `json:"id"`
@@ -77,10 +91,10 @@ type (
 		Missing     []webhookMissing `json:"missing"`
 	}
 	webhookFigure struct {
-		Metric report.MetricKey `json:"metric"`
-		Figure string           `json:"figure"` // total | average | peak
-		Unit   report.Unit      `json:"unit"`
-		Value  *float64         `json:"value"` // null: no data
+		Metric string      `json:"metric"` // a report.MetricKey; in a site, a report.SiteMetricKey
+		Figure string      `json:"figure"` // total | average | peak
+		Unit   report.Unit `json:"unit"`
+		Value  *float64    `json:"value"` // null: no data
 		// Compared says whether the report compares with a previous
 		// period; without it Previous and ChangePercent are null.
 		Compared bool     `json:"compared"`
@@ -93,8 +107,8 @@ type (
 		ChangeNote string `json:"change_note,omitempty"`
 	}
 	webhookMissing struct {
-		Metric report.MetricKey `json:"metric"`
-		Error  string           `json:"error"`
+		Metric string `json:"metric"`
+		Error  string `json:"error"`
 	}
 	webhookAPI struct {
 		Requests    int     `json:"requests"`
@@ -168,9 +182,12 @@ func WebhookPayload(r report.Report, link string) ([]byte, error) {
 				}
 			}
 			for _, m := range a.Missing {
-				wa.Missing = append(wa.Missing, webhookMissing{Metric: m.Metric, Error: m.Error})
+				wa.Missing = append(wa.Missing, webhookMissing{Metric: string(m.Metric), Error: m.Error})
 			}
 			wp.Apps = append(wp.Apps, wa)
+		}
+		for _, st := range p.Sites {
+			wp.Sites = append(wp.Sites, webhookSiteOf(st))
 		}
 		doc.Periods = append(doc.Periods, wp)
 	}
@@ -188,18 +205,55 @@ func metricFigures(k report.MetricKey, m *report.Metric) []webhookFigure {
 			continue
 		}
 		h := report.Headline{Key: k, Pick: f.pick}.Of(report.App{Metrics: map[report.MetricKey]*report.Metric{k: m}})
-		cur, prev, compared := h.Current, h.Previous, h.Compared
-		wf := webhookFigure{Metric: k, Figure: f.name, Unit: info.Unit, Value: finitePtr(cur), Compared: compared}
-		if compared {
-			wf.Previous = finitePtr(prev)
-			wf.ChangeNote = h.Reason
-			if h.Reason == "" && cur != nil && prev != nil && *prev != 0 {
-				wf.ChangePercent = finite(math.Round((*cur-*prev)/math.Abs(*prev)*1000) / 10)
-			}
-		}
-		out = append(out, wf)
+		out = append(out, figureOf(string(k), f.name, info.Unit, h.Current, h.Previous, h.Compared, h.Reason))
 	}
 	return out
+}
+
+// webhookSiteOf is a site environment's figures and missing metrics.
+func webhookSiteOf(st report.Site) webhookSite {
+	ws := webhookSite{ID: st.ID, Name: st.Name, DisplayName: st.DisplayName, Environment: st.Environment,
+		EnvironmentID: st.EnvironmentID, Figures: []webhookFigure{}, Missing: []webhookMissing{}}
+	for _, k := range report.AllSiteMetrics() {
+		m := st.Metrics[k]
+		if m == nil {
+			continue
+		}
+		info, _ := report.SiteInfo(k)
+		mi := report.MetricInfo{HasTotal: info.HasTotal, HasAverage: info.HasAverage, HasPeak: info.HasPeak}
+		for _, f := range webhookFigures {
+			if !f.has(mi) {
+				continue
+			}
+			cur := f.pick(report.SummaryFigures(m.Summary))
+			var prev *float64
+			var reason string
+			ch := m.Summary.Change
+			if ch != nil {
+				prev, reason = f.pick(ch.Previous), ch.Reason
+			}
+			ws.Figures = append(ws.Figures, figureOf(string(k), f.name, info.Unit, cur, prev, ch != nil, reason))
+		}
+	}
+	for _, ms := range st.Missing {
+		ws.Missing = append(ws.Missing, webhookMissing{Metric: string(ms.Metric), Error: ms.Error})
+	}
+	return ws
+}
+
+// figureOf is one figure with its comparison: the change in percent, one
+// decimal, unless the comparison is withheld (reason) or cannot be
+// computed (no value on a side, or a previous zero).
+func figureOf(metric, figure string, unit report.Unit, cur, prev *float64, compared bool, reason string) webhookFigure {
+	wf := webhookFigure{Metric: metric, Figure: figure, Unit: unit, Value: finitePtr(cur), Compared: compared}
+	if compared {
+		wf.Previous = finitePtr(prev)
+		wf.ChangeNote = reason
+		if reason == "" && cur != nil && prev != nil && *prev != 0 {
+			wf.ChangePercent = finite(math.Round((*cur-*prev)/math.Abs(*prev)*1000) / 10)
+		}
+	}
+	return wf
 }
 
 func finite(v float64) *float64 {
