@@ -10,11 +10,6 @@ import (
 )
 
 // envSite is an environment of the site s1 ("Blog") with its daily visits.
-func envSite(env string, visits ...float64) report.Site {
-	return report.Site{ID: "s1", Name: "blog", DisplayName: "Blog", Environment: env, EnvironmentID: "env-" + env,
-		Metrics: map[report.SiteMetricKey]*report.SiteMetric{report.SiteVisits: siteMetric(report.SiteVisits, visits...)}}
-}
-
 // liveAndStaging is a report with one app (and no app thresholds) and the
 // site Blog's live and staging environments, checked against a site.visits
 // total of 1000: live has 1500 visits; staging 1200 when stagingCrosses,
@@ -22,13 +17,13 @@ func envSite(env string, visits ...float64) report.Site {
 func liveAndStaging(t *testing.T, stagingCrosses bool) report.Report {
 	t.Helper()
 	r := reporttest.Build(reporttest.Options{Apps: 1, Days: 7})
-	staging := envSite("staging", 5, 10)
+	staging := reporttest.SiteEnvironment("staging", 5, 10)
 	if stagingCrosses {
-		staging = envSite("staging", 600, 600)
+		staging = reporttest.SiteEnvironment("staging", 600, 600)
 	}
 	r.Periods = r.Periods[:1]
 	r.Periods[0].Previous = nil
-	r.Periods[0].Sites = []report.Site{envSite("live", 700, 800), staging}
+	r.Periods[0].Sites = []report.Site{reporttest.SiteEnvironment("live", 700, 800), staging}
 	report.Build(&r, []report.Threshold{{Metric: "site.visits", Site: report.SiteVisits, Above: 1000, On: report.OnTotal, Raw: "1000"}})
 	return r
 }

@@ -5,7 +5,6 @@ import (
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/kinsta-report/kinsta-report/report"
 	"github.com/kinsta-report/kinsta-report/report/notify"
@@ -21,16 +20,7 @@ func liveAndStaging(t *testing.T, stagingCrosses bool) report.Report {
 	r := reporttest.Build(reporttest.Options{Apps: 1})
 	r.Periods = r.Periods[:1]
 	r.Periods[0].Previous = nil
-	env := func(name string, visits ...float64) report.Site {
-		var pts []report.Point
-		for i, v := range visits {
-			pts = append(pts, report.Point{Time: time.Date(2026, 11, 16+i, 0, 0, 0, 0, time.UTC), Value: v})
-		}
-		return report.Site{ID: "s1", Name: "blog", DisplayName: "Blog", Environment: name, EnvironmentID: "env-" + name,
-			Metrics: map[report.SiteMetricKey]*report.SiteMetric{
-				report.SiteVisits: {Key: report.SiteVisits, Unit: report.UnitVisits, Points: pts},
-			}}
-	}
+	env := reporttest.SiteEnvironment
 	staging := env("staging", 5, 10)
 	if stagingCrosses {
 		staging = env("staging", 600, 600)

@@ -117,16 +117,7 @@ func TestWebhookCarriesSites(t *testing.T) {
 	if p.Previous == nil {
 		t.Fatal("the fixture's period is not compared")
 	}
-	env := func(name string, visits ...float64) report.Site {
-		var pts []report.Point
-		for i, v := range visits {
-			pts = append(pts, report.Point{Time: time.Date(2026, 11, 16+i, 0, 0, 0, 0, time.UTC), Value: v})
-		}
-		return report.Site{ID: "s1", Name: "blog", DisplayName: "Blog", Environment: name, EnvironmentID: "env-" + name,
-			Metrics: map[report.SiteMetricKey]*report.SiteMetric{
-				report.SiteVisits: {Key: report.SiteVisits, Unit: report.UnitVisits, Points: pts},
-			}}
-	}
+	env := reporttest.SiteEnvironment
 	staging := env("staging", 5, 10)
 	staging.Missing = []report.SiteMissing{{Metric: report.SiteBandwidth, Error: "kinsta: 500"}}
 	p.Sites = []report.Site{env("live", 700, 800), staging}

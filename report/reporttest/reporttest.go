@@ -176,3 +176,17 @@ func app(o Options, i int, start, end time.Time, scale float64) report.App {
 	}
 	return a
 }
+
+// SiteEnvironment is the environment env ("live", "staging") of the
+// WordPress site Blog (id s1, name blog, environment id "env-"+env) with
+// one visits point per UTC day from 2026-11-16, summarized: a site whose
+// live and staging environments share their site id.
+func SiteEnvironment(env string, visits ...float64) report.Site {
+	m := &report.SiteMetric{Key: report.SiteVisits, Unit: report.UnitVisits}
+	for i, v := range visits {
+		m.Points = append(m.Points, report.Point{Time: time.Date(2026, 11, 16+i, 0, 0, 0, 0, time.UTC), Value: v})
+	}
+	report.SummarizeSite(m)
+	return report.Site{ID: "s1", Name: "blog", DisplayName: "Blog", Environment: env, EnvironmentID: "env-" + env,
+		Metrics: map[report.SiteMetricKey]*report.SiteMetric{report.SiteVisits: m}}
+}
