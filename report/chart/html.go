@@ -200,7 +200,7 @@ func buildPage(r report.Report) (page, error) {
 		p.Missing = append(p.Missing, siteMissing...)
 		for _, a := range per.Apps {
 			for _, m := range a.Missing {
-				p.Missing = append(p.Missing, missingView{Period: per.Name, App: a.Label(), Metric: metricTitle(m.Metric), Error: m.Error})
+				p.Missing = append(p.Missing, missingView{Period: per.Name, App: a.Label(), Metric: report.MetricTitle(m.Metric), Error: m.Error})
 			}
 		}
 	}
@@ -215,18 +215,11 @@ func buildPage(r report.Report) (page, error) {
 	return p, nil
 }
 
-func metricTitle(k report.MetricKey) string {
-	if info, ok := report.Info(k); ok {
-		return info.Title
-	}
-	return string(k)
-}
-
 func alertViews(r report.Report, loc *time.Location) ([]alertView, string) {
 	var out []alertView
 	for _, a := range r.Alerts {
 		v := alertView{
-			App: a.App, Period: a.Period, Metric: metricTitle(a.Metric), Process: a.Process, On: a.On,
+			App: a.App, Period: a.Period, Metric: report.MetricTitle(a.Metric), Process: a.Process, On: a.On,
 			Value: report.FormatValue(a.Unit, a.Value), Limit: report.AlertLimit(a),
 		}
 		if a.HasTime {
@@ -298,7 +291,7 @@ func buildPeriod(pi int, per report.Period, metrics []report.MetricKey, loc *tim
 
 		av := appView{Anchor: anchor, Label: a.Label(), Name: a.Name, ID: a.ID}
 		for _, m := range a.Missing {
-			av.Missing = append(av.Missing, missingView{Metric: metricTitle(m.Metric), Error: m.Error})
+			av.Missing = append(av.Missing, missingView{Metric: report.MetricTitle(m.Metric), Error: m.Error})
 		}
 		cs, views, down := appCharts(pi, ai, a, metrics, grid)
 		specs = append(specs, cs...)

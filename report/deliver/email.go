@@ -136,8 +136,8 @@ func subjectDataOf(r report.Report) report.SubjectData {
 	if len(r.Periods) > 0 {
 		p := r.Periods[0]
 		d.Period = p.Name
-		d.Start = p.Start.In(loc).Format(dateLayout)
-		d.End = report.LastDay(p.End, loc).Format(dateLayout)
+		d.Start = p.Start.In(loc).Format(time.DateOnly)
+		d.End = report.LastDay(p.End, loc).Format(time.DateOnly)
 	}
 	return d
 }

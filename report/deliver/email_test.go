@@ -314,7 +314,7 @@ func TestPeriodNames(t *testing.T) {
 		"previous_week": "Previous week", "last_30_days": "Last 30 days", "yesterday": "Yesterday",
 		"black-friday": "black-friday", "q4_launch": "q4_launch", "Sale": "Sale",
 	} {
-		if got := periodTitle(in); got != want {
+		if got := report.PeriodTitle(in); got != want {
 			t.Errorf("periodTitle(%q) = %q, want %q", in, got, want)
 		}
 	}

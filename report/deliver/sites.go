@@ -1,8 +1,6 @@
 package deliver
 
 import (
-	"strings"
-
 	"github.com/kinsta-report/kinsta-report/report"
 )
 
@@ -96,13 +94,4 @@ func siteTitle(k report.SiteMetricKey) string {
 		return info.Title
 	}
 	return string(k)
-}
-
-// siteAlertTitle is the title of a site threshold's metric ("site.visits":
-// "Site visits"); ok is false for an app metric.
-func siteAlertTitle(m report.MetricKey) (string, bool) {
-	if !report.IsSiteThresholdMetric(string(m)) {
-		return "", false
-	}
-	return report.SiteMetricTitle(report.SiteMetricKey(strings.TrimPrefix(string(m), "site."))), true
 }

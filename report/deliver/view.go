@@ -1,7 +1,6 @@
 package deliver
 
 import (
-	"fmt"
 	"slices"
 	"time"
 
@@ -140,40 +139,15 @@ func alertViews(alerts []report.Alert, loc *time.Location) ([]alertView, string)
 	}
 	var out []alertView
 	for _, a := range alerts {
-		title := string(a.Metric)
-		if info, ok := report.Info(a.Metric); ok {
-			title = info.Title
-		} else if t, ok := siteAlertTitle(a.Metric); ok {
-			title = t
-		}
-		if a.Process != "" {
-			title += " (" + a.Process + ")"
-		}
-		on := a.On
-		if on == "any_bucket" {
-			on = "in a bucket"
-		}
-		// Value and limit in the same units (the threshold as written, e.g.
-		// 1.5 GiB, follows in brackets where it reads differently).
-		limit := report.AlertLimit(a)
-		text := fmt.Sprintf("%s %s %s, above %s (%s)", title, on, report.FormatValue(a.Unit, a.Value), limit, periodTitle(a.Period))
-		if a.HasTime {
-			at := a.Time.In(loc).Format("2006-01-02 15:04")
-			if _, site := siteAlertTitle(a.Metric); site {
-				at = a.Time.UTC().Format(time.DateOnly) // a site's bucket is a calendar day
-			}
-			text = fmt.Sprintf("%s %s %s at %s, above %s (%s)", title, on, report.FormatValue(a.Unit, a.Value),
-				at, limit, periodTitle(a.Period))
-		}
-		out = append(out, alertView{App: a.App, Text: text})
+		out = append(out, alertView{App: a.App, Text: report.AlertText(a, loc)})
 	}
 	return out, report.AlertHeadline(alerts)
 }
 
 func periodViewOf(p report.Period, cols []report.Headline, loc *time.Location) periodView {
 	pv := periodView{
-		Title: periodTitle(p.Name),
-		Range: periodRange(p, loc),
+		Title: report.PeriodTitle(p.Name),
+		Range: report.PeriodRange(p, loc),
 		Notes: p.Notes,
 	}
 	for _, c := range cols {
@@ -193,11 +167,7 @@ func periodViewOf(p report.Period, cols []report.Headline, loc *time.Location) p
 			av.Cells = append(av.Cells, cell)
 		}
 		for _, m := range a.Missing {
-			title := string(m.Metric)
-			if info, ok := report.Info(m.Metric); ok {
-				title = info.Title
-			}
-			pv.Missing = append(pv.Missing, missingView{App: a.Label(), Metric: title, Error: m.Error})
+			pv.Missing = append(pv.Missing, missingView{App: a.Label(), Metric: report.MetricTitle(m.Metric), Error: m.Error})
 		}
 		pv.Apps = append(pv.Apps, av)
 	}
@@ -205,7 +175,7 @@ func periodViewOf(p report.Period, cols []report.Headline, loc *time.Location) p
 		compared = true
 	}
 	if compared && p.Previous != nil {
-		pv.Previous = periodRange(*p.Previous, loc)
+		pv.Previous = report.PeriodRange(*p.Previous, loc)
 	} else if compared {
 		pv.Previous = "the previous period"
 	}

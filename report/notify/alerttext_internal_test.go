@@ -27,7 +27,7 @@ func TestAlertTextOfSitesAndBareNumbers(t *testing.T) {
 		{report.Alert{Period: "previous_week", Metric: report.MemoryUsage, Process: "web", On: "peak", Value: 3e9, Limit: 2.4e9, Unit: report.UnitBytes, Threshold: "90% of limit"},
 			"Memory usage (web) peak " + report.FormatValue(report.UnitBytes, 3e9) + ", above " + report.FormatValue(report.UnitBytes, 2.4e9) + " (90% of limit) (Previous week)"},
 	} {
-		if got := alertText(tc.a, time.UTC); got != tc.want {
+		if got := report.AlertText(tc.a, time.UTC); got != tc.want {
 			t.Errorf("alertText:\n got %q\nwant %q", got, tc.want)
 		}
 	}

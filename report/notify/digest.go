@@ -97,7 +97,7 @@ func newDigest(r report.Report) digest {
 	d.AlertHeadline = report.AlertHeadline(r.Alerts)
 	alerted := map[string]bool{}
 	for _, a := range r.Alerts {
-		d.Alerts = append(d.Alerts, alertLine{App: a.App, Text: alertText(a, loc)})
+		d.Alerts = append(d.Alerts, alertLine{App: a.App, Text: report.AlertText(a, loc)})
 		alerted[a.Period+"\x00"+report.AlertKey(a)] = true // a site environment by its site and environment ids
 	}
 	for _, p := range r.Periods {
@@ -106,37 +106,8 @@ func newDigest(r report.Report) digest {
 	return d
 }
 
-// alertText is the alert without its app: "P95 response time peak 412 ms,
-// above 300 ms (Previous week)".
-func alertText(a report.Alert, loc *time.Location) string {
-	title := string(a.Metric)
-	site := report.IsSiteThresholdMetric(string(a.Metric))
-	if info, ok := report.Info(a.Metric); ok {
-		title = info.Title
-	} else if site {
-		title = report.SiteMetricTitle(report.SiteMetricKey(strings.TrimPrefix(string(a.Metric), "site.")))
-	}
-	if a.Process != "" {
-		title += " (" + a.Process + ")"
-	}
-	on := a.On
-	if on == "any_bucket" {
-		on = "in a bucket"
-	}
-	limit := report.AlertLimit(a)
-	value := report.FormatValue(a.Unit, a.Value)
-	if a.HasTime {
-		if site {
-			value += " on " + a.Time.UTC().Format(time.DateOnly) // a site's bucket is one of Kinsta's (UTC) days
-		} else {
-			value += " at " + a.Time.In(loc).Format("2006-01-02 15:04")
-		}
-	}
-	return fmt.Sprintf("%s %s %s, above %s (%s)", title, on, value, limit, periodTitle(a.Period))
-}
-
 func periodOf(p report.Period, cols []report.Headline, loc *time.Location, alerted map[string]bool) periodDigest {
-	pd := periodDigest{Title: periodTitle(p.Name), Range: periodRange(p, loc), Columns: cols}
+	pd := periodDigest{Title: report.PeriodTitle(p.Name), Range: report.PeriodRange(p, loc), Columns: cols}
 	for _, n := range p.Notes {
 		pd.Notes = append(pd.Notes, report.DisplayText(n))
 	}
@@ -168,7 +139,7 @@ func periodOf(p report.Period, cols []report.Headline, loc *time.Location, alert
 	pd.Apps = append(first, rest...)
 	compared = sitesOf(&pd, p, alerted) || compared
 	if compared && p.Previous != nil {
-		pd.Previous = periodRange(*p.Previous, loc)
+		pd.Previous = report.PeriodRange(*p.Previous, loc)
 	} else if compared {
 		pd.Previous = "the previous period"
 	}
@@ -211,38 +182,6 @@ func (c cell) line() string {
 		s += " " + c.Change
 	}
 	return s
-}
-
-// periodTitle turns a period name into a heading: previous_week → Previous
-// week (the email's headings).
-func periodTitle(name string) string {
-	s := strings.ReplaceAll(report.DisplayText(name), "_", " ")
-	if s == "" {
-		return s
-	}
-	r := []rune(s)
-	r[0] = []rune(strings.ToUpper(string(r[0])))[0]
-	return string(r)
-}
-
-const dateLayout = "2006-01-02"
-
-// periodRange shows a period's days, inclusive, as the email does:
-// 2026-11-16 to 2026-11-22 (7 days).
-func periodRange(p report.Period, loc *time.Location) string {
-	start, end := p.Start.In(loc), p.End.In(loc)
-	if !end.Equal(report.LocalMidnight(end, loc)) {
-		return fmt.Sprintf("%s to %s", start.Format("2006-01-02 15:04"), end.Format("2006-01-02 15:04"))
-	}
-	last := report.LastDay(p.End, loc)
-	days := 0
-	for d := report.LocalMidnight(start, loc); d.Before(end); d = d.AddDate(0, 0, 1) {
-		days++
-	}
-	if start.Format(dateLayout) == last.Format(dateLayout) {
-		return start.Format(dateLayout) + " (1 day)"
-	}
-	return fmt.Sprintf("%s to %s (%d days)", start.Format(dateLayout), last.Format(dateLayout), days)
 }
 
 // moreApps is the line that ends a list cut for a message's limits.

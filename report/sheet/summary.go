@@ -390,7 +390,7 @@ func (b *book) writeSummary() error {
 			if missing {
 				var miss []string
 				for _, m := range a.Missing {
-					miss = append(miss, metricTitle(m.Metric)+": "+m.Error)
+					miss = append(miss, report.MetricTitle(m.Metric)+": "+m.Error)
 				}
 				cells[ncols-1] = str(strings.Join(miss, "; "))
 			}
@@ -539,16 +539,6 @@ func (b *book) missingCount() int {
 	return n
 }
 
-func metricTitle(k report.MetricKey) string {
-	if info, ok := report.Info(k); ok {
-		return info.Title
-	}
-	if s, ok := strings.CutPrefix(string(k), "site."); ok {
-		return report.SiteMetricTitle(report.SiteMetricKey(s))
-	}
-	return string(k)
-}
-
 // writeFigures writes every figure of every metric: a row per period, app,
 // metric (and process) and figure, with its unit, the previous value and
 // the change when the report compares, and the share of the plan limit
@@ -625,7 +615,7 @@ func (b *book) writeFigures() error {
 							}
 							c := sumCol{info: info, proc: pr.Name, fig: g, sc: fc.sc, style: fc.style}
 							clear(cells)
-							cells[0], cells[1], cells[2], cells[3] = str(p.Name), str(a.Label()), metricTitle(key), str(pr.Name)
+							cells[0], cells[1], cells[2], cells[3] = str(p.Name), str(a.Label()), report.MetricTitle(key), str(pr.Name)
 							cells[4], cells[5] = g.String(), fc.sc.unit
 							cells[6] = b.summaryCell(a, c)
 							i := 7

@@ -240,7 +240,7 @@ func (b *book) writeAlerts() error {
 			if a.HasTime {
 				at = b.dateCell(a.Time, b.st.dateHour)
 			}
-			if err := emit(str(a.App), str(a.Period), metricTitle(a.Metric), str(a.Process), str(a.On), at,
+			if err := emit(str(a.App), str(a.Period), report.MetricTitle(a.Metric), str(a.Process), str(a.On), at,
 				finite(a.Value), finite(a.Limit), string(a.Unit),
 				report.FormatValue(a.Unit, a.Value), report.FormatValue(a.Unit, a.Limit), str(a.Threshold), str(a.AppID), str(a.EnvironmentID)); err != nil {
 				return err
@@ -327,7 +327,7 @@ func (b *book) writeAbout() error {
 				for _, p := range b.r.Periods {
 					for _, a := range p.Apps {
 						for _, m := range a.Missing {
-							if err := emit(str(p.Name), str(a.Label()), metricTitle(m.Metric), str(m.Error)); err != nil {
+							if err := emit(str(p.Name), str(a.Label()), report.MetricTitle(m.Metric), str(m.Error)); err != nil {
 								return err
 							}
 						}
