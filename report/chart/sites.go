@@ -46,19 +46,6 @@ type siteCell struct {
 	Usage string
 }
 
-// siteHeadline is the figure of the site table for each metric: the total
-// of a flow, the average of a level (disk space), as in the email.
-func siteHeadline(info report.SiteMetricInfo, f report.Figures) *float64 {
-	if info.HasTotal {
-		return f.Total
-	}
-	return f.Average
-}
-
-func summaryFigures(s report.Summary) report.Figures {
-	return report.Figures{Total: s.Total, Average: s.Average, Peak: s.Peak}
-}
-
 // ShowApps says whether the period shows the app sections: a report of
 // sites only has no apps to show.
 func (p periodView) ShowApps() bool { return len(p.Apps) > 0 || p.Sites == nil }
@@ -146,50 +133,42 @@ func displaySites(sites []report.Site) []report.Site {
 func siteCellOf(s report.Site, k report.SiteMetricKey) siteCell {
 	info, _ := report.SiteInfo(k)
 	var c siteCell
-	if used := siteUsage(s.Usage, k); used != nil {
+	if used := s.Usage.Of(k); used != nil {
 		c.Usage = "this month " + report.FormatValue(info.Unit, *used)
 	}
-	for _, m := range s.Missing {
-		if m.Metric == k {
-			c.Missing = cmp.Or(m.Error, "missing")
-			return c
+	f := siteHeadlineOf(k).Of(s)
+	switch f.State {
+	case report.HeadlineMissing:
+		for _, m := range s.Missing {
+			if m.Metric == k {
+				c.Missing = cmp.Or(m.Error, "missing")
+			}
 		}
-	}
-	m := s.Metrics[k]
-	if m == nil {
+		return c
+	case report.HeadlineNA, report.HeadlineNoData:
 		c.NoData = true
 		return c
 	}
-	cur := siteHeadline(info, summaryFigures(m.Summary))
-	if cur == nil {
-		c.NoData = true
-		return c
-	}
-	c.Value = report.FormatValue(info.Unit, *cur)
-	if ch := m.Summary.Change; ch != nil {
+	c.Value = report.FormatValue(info.Unit, *f.Current)
+	if f.Compared {
 		// Traffic rising is neither good nor bad news; disk filling the
 		// plan is (MoreIsBad).
-		c.Change = change(report.MetricInfo{MoreIsBad: info.MoreIsBad, Unit: info.Unit}, *cur, siteHeadline(info, ch.Previous), nil)
-		if ch.Reason != "" { // a period too little covered: say why, no arrow
-			c.Change.Arrow, c.Change.Percent, c.Change.Word, c.Change.Class = "", ch.Reason, "", "neutral"
+		c.Change = change(report.MetricInfo{MoreIsBad: info.MoreIsBad, Unit: info.Unit}, *f.Current, f.Previous, nil)
+		if f.Reason != "" { // a period too little covered: say why, no arrow
+			c.Change.Arrow, c.Change.Percent, c.Change.Word, c.Change.Class = "", f.Reason, "", "neutral"
 		}
 	}
 	return c
 }
 
-func siteUsage(u *report.SiteUsage, k report.SiteMetricKey) *float64 {
-	if u == nil {
-		return nil
+// siteHeadlineOf is the site headline (report.SiteHeadlines) of k.
+func siteHeadlineOf(k report.SiteMetricKey) report.SiteHeadline {
+	for _, h := range report.SiteHeadlines() {
+		if h.Key == k {
+			return h
+		}
 	}
-	switch k {
-	case report.SiteVisits:
-		return u.Visits
-	case report.SiteBandwidth:
-		return u.Bandwidth
-	case report.SiteCDNBandwidth:
-		return u.CDNBandwidth
-	}
-	return nil
+	return report.SiteHeadline{Key: k, Pick: report.PickTotal}
 }
 
 // siteDay is a site point's calendar day: its UTC date.

@@ -223,7 +223,7 @@ func TestWriteHTMLSites(t *testing.T) {
 			} else if strings.Contains(got, "was ") {
 				t.Errorf("%s %s: cell %q shows a change with nothing to compare", s.Label(), k, got)
 			}
-			if used := siteUsage(s.Usage, k); used != nil {
+			if used := s.Usage.Of(k); used != nil {
 				if want := "this month " + report.FormatValue(info.Unit, *used); !strings.Contains(got, want) {
 					t.Errorf("%s %s: cell %q lacks %q", s.Label(), k, got, want)
 				}

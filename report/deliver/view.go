@@ -183,9 +183,20 @@ func periodViewOf(p report.Period, cols []report.Headline, loc *time.Location) p
 }
 
 func cellOf(a report.App, c report.Headline) cellView {
-	cell := cellView{Title: c.Title, Figure: c.Figure}
 	info, _ := report.Info(c.Key)
 	f := c.Of(a)
+	cell := figureCell(c.Title, c.Figure, info, f)
+	if f.State == report.HeadlineValue && f.Processes > 1 {
+		cell.Detail = f.Process
+	}
+	return cell
+}
+
+// figureCell is a headline figure (an app's or a site environment's) as
+// the email's table shows it: its value and change, a withheld change's
+// reason, or why there is no value.
+func figureCell(title, figure string, info report.MetricInfo, f report.HeadlineFigure) cellView {
+	cell := cellView{Title: title, Figure: figure}
 	switch f.State {
 	case report.HeadlineMissing:
 		cell.State, cell.Value = "missing", "missing"
@@ -196,9 +207,6 @@ func cellOf(a report.App, c report.Headline) cellView {
 	case report.HeadlineNoData:
 		cell.State, cell.Value = "nodata", "no data"
 		return cell
-	}
-	if f.Processes > 1 {
-		cell.Detail = f.Process
 	}
 	cell.Value = report.FormatValue(info.Unit, *f.Current)
 	switch {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/kinsta-report/kinsta-report/report"
+	"github.com/kinsta-report/kinsta-report/report/reporttest"
 )
 
 // viewDay is day i of the test week (2026-11-16 is a Monday).
@@ -169,5 +170,28 @@ func TestProcessHeadlineSingleProcess(t *testing.T) {
 	}
 	if strings.Contains(html.UnescapeString(htmlBody), report.FormatValue(report.UnitPercent, 87.5)+"<br><span style=\"color:#6b7280;font-size:11px;\">worker") {
 		t.Error("HTML part names the only process")
+	}
+}
+
+// A site metric's change withheld for coverage shows its reason in the
+// email's site table, as an app's does, and no percentage.
+func TestSiteChangeWithheldShowsItsReason(t *testing.T) {
+	t.Parallel()
+	r := reporttest.Build(reporttest.Options{Apps: 1, WithPrevious: true})
+	live := reporttest.SiteEnvironment("live", 700, 800)
+	prev := reporttest.SiteEnvironment("live", 500, 500)
+	p := &r.Periods[0]
+	p.Sites, p.Previous.Sites = []report.Site{live}, []report.Site{prev}
+	report.Build(&r, nil)
+	m := p.Sites[0].Metrics[report.SiteVisits]
+	if m.Summary.Change == nil {
+		t.Fatal("the site's visits are not compared")
+	}
+	m.Summary.Change.Reason = "n/a: previous period 34 % covered"
+	var pv periodView
+	sitesViewOf(&pv, *p)
+	c := pv.Sites[0].Cells[0]
+	if c.Change == nil || c.Change.Text != "n/a: previous period 34 % covered" || c.Change.Arrow != "" {
+		t.Errorf("visits cell change %+v, want the coverage reason and no arrow", c.Change)
 	}
 }

@@ -150,9 +150,15 @@ func periodOf(p report.Period, cols []report.Headline, loc *time.Location, alert
 // and memory the highest of any process, compared with the highest of the
 // previous period; a change withheld for coverage says why instead.
 func cellOf(a report.App, c report.Headline) cell {
-	ce := cell{Title: c.Title, Figure: c.Figure}
 	info, _ := report.Info(c.Key)
-	f := c.Of(a)
+	return figureCell(c.Title, c.Figure, info, c.Of(a))
+}
+
+// figureCell is a headline figure (an app's or a site environment's) as
+// the messages show it: its value and change, a withheld change's reason,
+// or why there is no value.
+func figureCell(title, figure string, info report.MetricInfo, f report.HeadlineFigure) cell {
+	ce := cell{Title: title, Figure: figure}
 	switch f.State {
 	case report.HeadlineMissing:
 		ce.Value = "missing"
@@ -232,20 +238,6 @@ func httpLink(link string) string {
 	return ""
 }
 
-// siteColumns are a site's headline figures, as the email's site table
-// has them: the total of a flow, the average of disk space.
-var siteColumns = []struct {
-	key    report.SiteMetricKey
-	Title  string
-	Figure string
-	pick   func(report.Figures) *float64
-}{
-	{report.SiteVisits, "Visits", "total", report.PickTotal},
-	{report.SiteBandwidth, "Site bandwidth", "total", report.PickTotal},
-	{report.SiteCDNBandwidth, "CDN bandwidth", "total", report.PickTotal},
-	{report.SiteDiskSpace, "Disk space", "avg", report.PickAverage},
-}
-
 // sitesOf fills the site rows and the sites' missing data of pd; it
 // reports whether any cell carries a change.
 func sitesOf(pd *periodDigest, p report.Period, alerted map[string]bool) (compared bool) {
@@ -255,29 +247,16 @@ func sitesOf(pd *periodDigest, p report.Period, alerted map[string]bool) (compar
 		if st.Name != "" && st.Name != st.DisplayName {
 			row.Name = st.Name
 		}
-		for _, c := range siteColumns {
-			info, _ := report.SiteInfo(c.key)
-			ce := cell{Title: c.Title, Figure: c.Figure}
-			m := st.Metrics[c.key]
-			switch {
-			case m == nil:
-				ce.Value = "n/a"
-				for _, ms := range st.Missing {
-					if ms.Metric == c.key {
-						ce.Value = "missing"
-					}
-				}
-			case c.pick(report.SummaryFigures(m.Summary)) == nil:
-				ce.Value = "no data"
-			default:
-				cur := c.pick(report.SummaryFigures(m.Summary))
-				ce.Value = report.FormatValue(info.Unit, *cur)
-				if ch := m.Summary.Change; ch != nil {
-					v := report.DescribeChange(report.MetricInfo{MoreIsBad: info.MoreIsBad}, c.pick(ch.Previous), cur)
-					ce.Change, ce.Dir, ce.HasChange = v.String(), v.Dir, true
-					compared = true
-				}
+		for _, h := range report.SiteHeadlines() {
+			info, _ := report.SiteInfo(h.Key)
+			title := h.Title
+			if h.Key == report.SiteBandwidth {
+				title = "Site bandwidth" // beside the apps' bandwidth in one message
 			}
+			// Traffic rising is neither good nor bad news; disk filling
+			// the plan is (MoreIsBad).
+			ce := figureCell(title, h.Figure, report.MetricInfo{MoreIsBad: info.MoreIsBad, Unit: info.Unit}, h.Of(st))
+			compared = compared || ce.HasChange
 			row.Cells = append(row.Cells, ce)
 		}
 		for _, ms := range st.Missing {

@@ -180,3 +180,30 @@ func TestWebhookCarriesSites(t *testing.T) {
 		t.Error(`a report without sites has a "sites" key in its webhook body`)
 	}
 }
+
+// A site metric's change withheld for coverage shows its reason in the
+// job summary, as an app's does, and no percentage.
+func TestSiteChangeWithheldShowsItsReason(t *testing.T) {
+	t.Parallel()
+	r := reporttest.Build(reporttest.Options{Apps: 1, WithPrevious: true})
+	r.Periods = r.Periods[:1]
+	p := &r.Periods[0]
+	p.Sites, p.Previous.Sites = []report.Site{reporttest.SiteEnvironment("live", 700, 800)}, []report.Site{reporttest.SiteEnvironment("live", 500, 500)}
+	report.Build(&r, nil)
+	m := p.Sites[0].Metrics[report.SiteVisits]
+	if m.Summary.Change == nil {
+		t.Fatal("the site's visits are not compared")
+	}
+	m.Summary.Change.Reason = "n/a: previous period 34 % covered"
+	md := notify.JobSummary(r, "")
+	shown := regexp.MustCompile(`\\([[:punct:]])`).ReplaceAllString(md, "$1")
+	var row string
+	for _, l := range strings.Split(shown, "\n") {
+		if strings.HasPrefix(l, "| Blog ") {
+			row = strings.ReplaceAll(l, "\u00a0", " ")
+		}
+	}
+	if !strings.Contains(row, "n/a: previous period 34 % covered") || strings.Contains(row, "%)") || strings.Contains(row, "+50") {
+		t.Errorf("the site row %q does not show the withheld change as its reason:\n%s", row, md)
+	}
+}

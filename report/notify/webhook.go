@@ -225,14 +225,8 @@ func webhookSiteOf(st report.Site) webhookSite {
 			if !f.has(mi) {
 				continue
 			}
-			cur := f.pick(report.SummaryFigures(m.Summary))
-			var prev *float64
-			var reason string
-			ch := m.Summary.Change
-			if ch != nil {
-				prev, reason = f.pick(ch.Previous), ch.Reason
-			}
-			ws.Figures = append(ws.Figures, figureOf(string(k), f.name, info.Unit, cur, prev, ch != nil, reason))
+			h := report.SiteHeadline{Key: k, Pick: f.pick}.Of(st)
+			ws.Figures = append(ws.Figures, figureOf(string(k), f.name, info.Unit, h.Current, h.Previous, h.Compared, h.Reason))
 		}
 	}
 	for _, ms := range st.Missing {

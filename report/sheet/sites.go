@@ -136,7 +136,7 @@ func (b *book) summarySites() (t siteTable, err error) {
 		var mx float64
 		for _, p := range b.r.Periods {
 			for _, s := range p.Sites {
-				if v := usageOf(s.Usage, k); v != nil && !math.IsNaN(*v) && !math.IsInf(*v, 0) {
+				if v := s.Usage.Of(k); v != nil && !math.IsNaN(*v) && !math.IsInf(*v, 0) {
 					mx = max(mx, math.Abs(*v))
 				}
 			}
@@ -184,7 +184,7 @@ func (b *book) summarySites() (t siteTable, err error) {
 					cells = append(cells, b.missingCell(TextNA))
 					continue
 				}
-				cells = append(cells, b.scaled(sc, style, usageOf(s.Usage, k)))
+				cells = append(cells, b.scaled(sc, style, s.Usage.Of(k)))
 			}
 			if missing {
 				var miss []string
@@ -197,21 +197,6 @@ func (b *book) summarySites() (t siteTable, err error) {
 		}
 	}
 	return t, nil
-}
-
-func usageOf(u *report.SiteUsage, k report.SiteMetricKey) *float64 {
-	if u == nil {
-		return nil
-	}
-	switch k {
-	case report.SiteVisits:
-		return u.Visits
-	case report.SiteBandwidth:
-		return u.Bandwidth
-	case report.SiteCDNBandwidth:
-		return u.CDNBandwidth
-	}
-	return nil
 }
 
 // scaled is a figure in a scale, or "no data".
