@@ -425,7 +425,7 @@ func TestRunSitesOnlyMissingMetricIsPartial(t *testing.T) {
 		t.Errorf("%d alerts, email %q; want 7 and an .eml", res.Reports[0].Alerts, res.Reports[0].Email)
 	}
 	text, _ := emailParts(t, filepath.Join(out, "sites-only", "sites-only_2026-11-23.eml"))
-	if !strings.Contains(text, "Site visits in a bucket") || !strings.Contains(text, "at 2026-11-16,") {
+	if !strings.Contains(text, "Site visits in a bucket") || !strings.Contains(text, "on 2026-11-16,") {
 		t.Errorf("the email does not list the site alerts by day:\n%s", text)
 	}
 	if !strings.Contains(text, "Site CDN bandwidth: analytics unavailable") {
