@@ -75,41 +75,27 @@ func (r *run) fetchAll(ctx context.Context, rc report.ReportConfig, apps []repor
 	var mu sync.Mutex
 	done := 0
 	start := r.o.Clock()
-	sem := make(chan struct{}, 32)
-	var wg sync.WaitGroup
-	for _, t := range tasks {
-		select {
-		case sem <- struct{}{}:
-		case <-ctx.Done():
-			t.err = ctx.Err()
-			continue
+	fanOut(ctx, tasks, func(t *task) {
+		app := apps[t.appIdx]
+		t.metric, t.err = r.src.Metric(ctx, t.w.Request(app.ID, t.key, rc.SlowestRequestsLimit))
+		if t.err != nil {
+			r.log.Warn("metric not fetched; the report lists it as missing", "report", rc.Name, "period", t.w.Period, "app", app.Name, "metric", t.key, "err", t.err)
 		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer func() { <-sem }()
-			app := apps[t.appIdx]
-			t.metric, t.err = r.src.Metric(ctx, t.w.Request(app.ID, t.key, rc.SlowestRequestsLimit))
-			if t.err != nil {
-				r.log.Warn("metric not fetched; the report lists it as missing", "report", rc.Name, "period", t.w.Period, "app", app.Name, "metric", t.key, "err", t.err)
+		mu.Lock()
+		defer mu.Unlock()
+		remaining[t.appIdx]--
+		if t.err != nil {
+			failedPer[t.appIdx]++
+		}
+		if remaining[t.appIdx] == 0 {
+			done++
+			if r.o.Verbose || r.o.Clock().Sub(start) > 2*time.Second {
+				// %q: an app name is the API's text and may hold terminal
+				// escapes, line breaks or "::" workflow commands.
+				fmt.Fprintf(r.stderr, "%s: [%d/%d] %q: %s\n", rc.Name, done, len(apps), app.Label(), progressNote(failedPer[t.appIdx]))
 			}
-			mu.Lock()
-			defer mu.Unlock()
-			remaining[t.appIdx]--
-			if t.err != nil {
-				failedPer[t.appIdx]++
-			}
-			if remaining[t.appIdx] == 0 {
-				done++
-				if r.o.Verbose || r.o.Clock().Sub(start) > 2*time.Second {
-					// %q: an app name is the API's text and may hold terminal
-					// escapes, line breaks or "::" workflow commands.
-					fmt.Fprintf(r.stderr, "%s: [%d/%d] %q: %s\n", rc.Name, done, len(apps), app.Label(), progressNote(failedPer[t.appIdx]))
-				}
-			}
-		}()
-	}
-	wg.Wait()
+		}
+	}, func(t *task) { t.err = ctx.Err() })
 }
 
 func progressNote(failed int) string {

@@ -300,30 +300,17 @@ func (r *run) gatherSites(ctx context.Context, rc report.ReportConfig, p plan.Pl
 		fetchable = append(fetchable, t)
 	}
 	r.log.Debug("plan sites", "report", rc.Name, "environments", len(targets), "requests", len(fetchable))
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, 32)
-	for _, t := range fetchable {
-		select {
-		case sem <- struct{}{}:
-		case <-ctx.Done():
-			t.err = ctx.Err()
-			continue
+	fanOut(ctx, fetchable, func(t *siteTask) {
+		tg := targets[t.target]
+		info, _ := report.SiteInfo(t.key)
+		t.metric, t.err = r.siteMetric(ctx, tg.env.ID, t.key, fetch.PeriodDays(t.w.Start, t.w.End))
+		if t.err == nil && t.metric != nil {
+			t.metric.Unit = info.Unit
 		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer func() { <-sem }()
-			tg := targets[t.target]
-			info, _ := report.SiteInfo(t.key)
-			t.metric, t.err = r.siteMetric(ctx, tg.env.ID, t.key, fetch.PeriodDays(t.w.Start, t.w.End))
-			if t.err == nil && t.metric != nil {
-				t.metric.Unit = info.Unit
-			}
-			if t.err != nil {
-				r.log.Warn("site metric not fetched; the report lists it as missing", "report", rc.Name, "period", t.w.Period, "site", tg.site.Name, "environment", tg.env.Name, "metric", t.key, "err", t.err)
-			}
-		}()
-	}
+		if t.err != nil {
+			r.log.Warn("site metric not fetched; the report lists it as missing", "report", rc.Name, "period", t.w.Period, "site", tg.site.Name, "environment", tg.env.Name, "metric", t.key, "err", t.err)
+		}
+	}, func(t *siteTask) { t.err = ctx.Err() })
 	asOf := r.o.Clock()
 	var siteIDs []string
 	for _, tg := range targets {
@@ -332,6 +319,7 @@ func (r *run) gatherSites(ctx context.Context, rc report.ReportConfig, p plan.Pl
 		}
 	}
 	usage := make([]*report.SiteUsage, len(siteIDs))
+	var wg sync.WaitGroup
 	for i, id := range siteIDs {
 		wg.Add(1)
 		go func() {
