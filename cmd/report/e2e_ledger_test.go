@@ -1,9 +1,7 @@
 package main
 
 import (
-	"bytes"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -17,21 +15,7 @@ import (
 func runIn(t *testing.T, dir string, env map[string]string, args ...string) result {
 	t.Helper()
 	out := filepath.Join(dir, "out")
-	cmd := exec.CommandContext(t.Context(), binary, append([]string{"-config", filepath.Join(dir, "reports.yaml"), "-out", out}, args...)...)
-	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + dir}
-	for k, v := range env {
-		cmd.Env = append(cmd.Env, k+"="+v)
-	}
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	err := cmd.Run()
-	code := 0
-	if ee, ok := err.(*exec.ExitError); ok {
-		code = ee.ExitCode()
-	} else if err != nil {
-		t.Fatal(err)
-	}
-	return result{code: code, stderr: stderr.String(), out: out}
+	return runBinary(t, "", dir, env, append([]string{"-config", filepath.Join(dir, "reports.yaml"), "-out", out}, args...)...).withOut(out)
 }
 
 // TestRunSendsEachWeekOnce: through a real SMTP server, a week is mailed

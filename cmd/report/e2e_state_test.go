@@ -1,9 +1,7 @@
 package main
 
 import (
-	"bytes"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"testing"
@@ -18,22 +16,7 @@ func runReportIn(t *testing.T, dir, config string, env map[string]string, args .
 	if err := os.WriteFile(filepath.Join(dir, "reports.yaml"), []byte(config), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.CommandContext(t.Context(), binary, append([]string{"-config", "reports.yaml"}, args...)...)
-	cmd.Dir = dir
-	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + dir}
-	for k, v := range env {
-		cmd.Env = append(cmd.Env, k+"="+v)
-	}
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	err := cmd.Run()
-	code := 0
-	if ee, ok := err.(*exec.ExitError); ok {
-		code = ee.ExitCode()
-	} else if err != nil {
-		t.Fatal(err)
-	}
-	return result{code: code, stderr: stderr.String(), out: filepath.Join(dir, "out")}
+	return runBinary(t, dir, dir, env, append([]string{"-config", "reports.yaml"}, args...)...).withOut(filepath.Join(dir, "out"))
 }
 
 // TestHistoryLineNamesTheStateFolder: the history line names the state

@@ -80,8 +80,16 @@ func runReport(t *testing.T, config string, env map[string]string, args ...strin
 		t.Fatal(err)
 	}
 	out := filepath.Join(dir, "out")
-	cmd := exec.CommandContext(t.Context(), binary, append([]string{"-config", cfg, "-out", out}, args...)...)
-	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + dir}
+	return runBinary(t, "", dir, env, append([]string{"-config", cfg, "-out", out}, args...)...).withOut(out)
+}
+
+// runBinary runs the binary with args in the folder cwd (the test's own
+// when ""), with HOME=home and only env besides PATH, as on a cron host.
+func runBinary(t *testing.T, cwd, home string, env map[string]string, args ...string) result {
+	t.Helper()
+	cmd := exec.CommandContext(t.Context(), binary, args...)
+	cmd.Dir = cwd
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + home}
 	for k, v := range env {
 		cmd.Env = append(cmd.Env, k+"="+v)
 	}
@@ -94,8 +102,10 @@ func runReport(t *testing.T, config string, env map[string]string, args ...strin
 	} else if err != nil {
 		t.Fatal(err)
 	}
-	return result{code: code, stderr: stderr.String(), out: out}
+	return result{code: code, stderr: stderr.String()}
 }
+
+func (r result) withOut(out string) result { r.out = out; return r }
 
 // doc is the part of the JSON document the tests read.
 type doc struct {
