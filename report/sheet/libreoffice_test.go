@@ -207,26 +207,7 @@ func TestLibreOfficeCharts(t *testing.T) {
 	t.Parallel()
 	loc := berlin(t)
 	r := reporttest.Build(reporttest.Options{Apps: 3, Days: 2, Interval: time.Hour, Location: loc})
-	dir := t.TempDir()
-	var buf bytes.Buffer
-	if err := sheet.Write(&buf, r); err != nil {
-		t.Fatal(err)
-	}
-	xlsx := filepath.Join(dir, "book.xlsx")
-	if err := os.WriteFile(xlsx, buf.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	home := filepath.Join(dir, "home")
-	if err := os.Mkdir(home, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	convert(t, soffice, home, dir, "pdf", xlsx)
-	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
-	defer cancel()
-	text, err := exec.CommandContext(ctx, pdftotext, "-layout", filepath.Join(dir, "book.pdf"), "-").Output()
-	if err != nil {
-		t.Fatalf("pdftotext: %v", err)
-	}
+	text := pdfText(t, soffice, pdftotext, r)
 	pages := strings.Split(string(text), "\f")
 	for _, title := range []string{
 		"Bandwidth (GB), previous_week: 2026-11-16 to 2026-11-17",
@@ -266,3 +247,30 @@ func csvNum(t testing.TB, s string) float64 {
 // nearCSV compares with the precision LibreOffice exports (about 15
 // significant digits, fewer decimals for large numbers).
 func nearCSV(a, b float64) bool { return math.Abs(a-b) <= 1e-9*math.Max(1, math.Abs(b)) }
+
+// pdfText writes r's workbook, has LibreOffice print it to PDF and returns
+// the PDF's text as pdftotext -layout lays it out (pages end with \f).
+func pdfText(t *testing.T, soffice, pdftotext string, r report.Report) []byte {
+	t.Helper()
+	dir := t.TempDir()
+	var buf bytes.Buffer
+	if err := sheet.Write(&buf, r); err != nil {
+		t.Fatal(err)
+	}
+	xlsx := filepath.Join(dir, "book.xlsx")
+	if err := os.WriteFile(xlsx, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	home := filepath.Join(dir, "home")
+	if err := os.Mkdir(home, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	convert(t, soffice, home, dir, "pdf", xlsx)
+	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	defer cancel()
+	text, err := exec.CommandContext(ctx, pdftotext, "-layout", filepath.Join(dir, "book.pdf"), "-").Output()
+	if err != nil {
+		t.Fatalf("pdftotext: %v", err)
+	}
+	return text
+}

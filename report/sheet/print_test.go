@@ -1,12 +1,7 @@
 package sheet_test
 
 import (
-	"bytes"
-	"context"
 	"math"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -16,7 +11,6 @@ import (
 	"github.com/kinsta-report/kinsta-report/internal/peer"
 	"github.com/kinsta-report/kinsta-report/report"
 	"github.com/kinsta-report/kinsta-report/report/reporttest"
-	"github.com/kinsta-report/kinsta-report/report/sheet"
 )
 
 // demoSized is a report the size of the demo's weekly one: five apps, every
@@ -50,26 +44,7 @@ func TestPrintPages(t *testing.T) {
 	pdftotext := peer.Require(t, "pdftotext")
 	t.Parallel()
 	const budget = 41
-	dir := t.TempDir()
-	var buf bytes.Buffer
-	if err := sheet.Write(&buf, demoSized(t)); err != nil {
-		t.Fatal(err)
-	}
-	xlsx := filepath.Join(dir, "book.xlsx")
-	if err := os.WriteFile(xlsx, buf.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	home := filepath.Join(dir, "home")
-	if err := os.Mkdir(home, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	convert(t, soffice, home, dir, "pdf", xlsx)
-	ctx, cancel := context.WithTimeout(t.Context(), time.Minute)
-	defer cancel()
-	text, err := exec.CommandContext(ctx, pdftotext, "-layout", filepath.Join(dir, "book.pdf"), "-").Output()
-	if err != nil {
-		t.Fatalf("pdftotext: %v", err)
-	}
+	text := pdfText(t, soffice, pdftotext, demoSized(t))
 	pages := strings.Split(strings.TrimSuffix(string(text), "\f"), "\f")
 	// The footer (sheet name left, "Page n of N" right) is a page's last
 	// line; chart sheets have none.
