@@ -138,16 +138,8 @@ func (s *Store) Claim(report, due string, at time.Time, messageID string) (Entry
 	if e.Status != None {
 		return Entry{}, &ConflictError{Entry: e}
 	}
-	err = s.writeRecord(due+".claimed.json", record{Report: report, Due: due, Status: Claimed.String(), At: fmtTime(at), MessageID: messageID})
-	if errors.Is(err, fs.ErrExist) {
-		e, lerr := s.Lookup(report, due)
-		if lerr != nil {
-			return Entry{}, lerr
-		}
-		return Entry{}, &ConflictError{Entry: e}
-	}
-	if err != nil {
-		return Entry{}, fmt.Errorf("state: ledger: claim: %w", err)
+	if err := s.writeOnce("claim", due+".claimed.json", record{Report: report, Due: due, Status: Claimed.String(), At: fmtTime(at), MessageID: messageID}); err != nil {
+		return Entry{}, err
 	}
 	return s.Lookup(report, due)
 }
@@ -172,16 +164,24 @@ func (s *Store) Confirm(report, due string, at time.Time) error {
 	case Sent, Written:
 		return &ConflictError{Entry: e}
 	}
-	err = s.writeRecord(due+".sent.json", record{Report: report, Due: due, Status: Sent.String(), At: fmtTime(at), MessageID: e.MessageID})
+	return s.writeOnce("confirm", due+".sent.json", record{Report: report, Due: due, Status: Sent.String(), At: fmtTime(at), MessageID: e.MessageID})
+}
+
+// writeOnce writes a ledger record of (rec.Report, rec.Due) that must not
+// exist yet. When another run wrote it first, the error is a
+// *ConflictError with what the ledger holds now; step names the operation
+// in any other error.
+func (s *Store) writeOnce(step, name string, rec record) error {
+	err := s.writeRecord(name, rec)
 	if errors.Is(err, fs.ErrExist) {
-		e, lerr := s.Lookup(report, due)
+		e, lerr := s.Lookup(rec.Report, rec.Due)
 		if lerr != nil {
 			return lerr
 		}
 		return &ConflictError{Entry: e}
 	}
 	if err != nil {
-		return fmt.Errorf("state: ledger: confirm: %w", err)
+		return fmt.Errorf("state: ledger: %s: %w", step, err)
 	}
 	return nil
 }
@@ -203,18 +203,7 @@ func (s *Store) MarkWritten(report, due string, at time.Time) error {
 	if e.Status != None {
 		return &ConflictError{Entry: e}
 	}
-	err = s.writeRecord(due+".written.json", record{Report: report, Due: due, Status: Written.String(), At: fmtTime(at)})
-	if errors.Is(err, fs.ErrExist) {
-		e, lerr := s.Lookup(report, due)
-		if lerr != nil {
-			return lerr
-		}
-		return &ConflictError{Entry: e}
-	}
-	if err != nil {
-		return fmt.Errorf("state: ledger: written: %w", err)
-	}
-	return nil
+	return s.writeOnce("written", due+".written.json", record{Report: report, Due: due, Status: Written.String(), At: fmtTime(at)})
 }
 
 // Resent records a -resend of (report, due): sent again whatever the ledger
