@@ -214,13 +214,7 @@ func (r *run) all(ctx context.Context) Result {
 	var res Result
 	schedules, err := r.schedules(selected, &res)
 	if err != nil {
-		var ue *usageError
-		if errors.As(err, &ue) {
-			r.printLines(err)
-			return Result{Status: ConfigError}
-		}
-		fmt.Fprintln(r.stderr, "report:", oneLine(err))
-		return Result{Status: Failed}
+		return r.stopWith(err)
 	}
 	selected = selected[:0]
 	for _, s := range schedules {
@@ -236,13 +230,7 @@ func (r *run) all(ctx context.Context) Result {
 	}
 	defer r.closeHistory()
 	if err := r.connect(ctx, selected); err != nil {
-		var ue *usageError
-		if errors.As(err, &ue) {
-			r.printLines(err)
-			return Result{Status: ConfigError}
-		}
-		fmt.Fprintln(r.stderr, "report:", oneLine(err))
-		return Result{Status: Failed}
+		return r.stopWith(err)
 	}
 
 	// Every report's apps are resolved before the first metric is fetched:
@@ -384,6 +372,19 @@ func (r *run) connect(ctx context.Context, selected []report.ReportConfig) error
 
 // printLines prints an error one problem per line (config errors come
 // joined, each as FILE:LINE: field.path: message).
+// stopWith prints why the run stops before producing anything and gives
+// its result: a usage error (config, environment) is printed line by line
+// and is a ConfigError; anything else is one line and Failed.
+func (r *run) stopWith(err error) Result {
+	var ue *usageError
+	if errors.As(err, &ue) {
+		r.printLines(err)
+		return Result{Status: ConfigError}
+	}
+	fmt.Fprintln(r.stderr, "report:", oneLine(err))
+	return Result{Status: Failed}
+}
+
 func (r *run) printLines(err error) { PrintLines(r.stderr, err) }
 
 // PrintLines prints err one line per problem, as config errors come joined.
