@@ -140,30 +140,16 @@ func runCoverage(start, end time.Time, runs []Run) float64 {
 // says why, e.g. "n/a: previous period 34 % covered". Previous figures
 // stay, for whoever wants them. Call it after CompareWithPrevious.
 func GateChanges(r *Report) {
-	for pi := range r.Periods {
-		p := &r.Periods[pi]
-		if p.Previous == nil {
-			continue
+	eachCompared(r, func(_ MetricKey, m, prev *Metric) {
+		var prevCov *float64
+		if prev != nil {
+			prevCov = prev.Coverage
 		}
-		for ai := range p.Apps {
-			a := &p.Apps[ai]
-			prevApp := compareApp(p.Previous.Apps, a.ID)
-			for _, key := range AllMetrics() {
-				m := a.Metrics[key]
-				if m == nil {
-					continue
-				}
-				var prevCov *float64
-				if prevApp != nil && prevApp.Metrics[key] != nil {
-					prevCov = prevApp.Metrics[key].Coverage
-				}
-				gate(m.Summary.Change, m.Coverage, prevCov)
-				for i := range m.Processes {
-					gate(m.Processes[i].Summary.Change, m.Coverage, prevCov)
-				}
-			}
+		gate(m.Summary.Change, m.Coverage, prevCov)
+		for i := range m.Processes {
+			gate(m.Processes[i].Summary.Change, m.Coverage, prevCov)
 		}
-	}
+	})
 }
 
 func gate(c *Change, cur, prev *float64) {

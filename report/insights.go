@@ -32,6 +32,34 @@ import (
 // keeps a Change that is already set). It is idempotent, and it leaves
 // periods without a Previous untouched.
 func CompareWithPrevious(r *Report) {
+	eachCompared(r, func(key MetricKey, m, prevMetric *Metric) {
+		info, _ := Info(key)
+		switch info.Kind {
+		case KindSeries, KindRuns:
+			var prev *Summary
+			if prevMetric != nil {
+				prev = &prevMetric.Summary
+			}
+			m.Summary.Change = compareSummary(info, m.Summary, prev)
+		case KindProcesses:
+			for i := range m.Processes {
+				pr := &m.Processes[i]
+				var prev *Summary
+				if prevMetric != nil {
+					if pp := compareProcess(prevMetric.Processes, pr.Name); pp != nil {
+						prev = &pp.Summary
+					}
+				}
+				pr.Summary.Change = compareSummary(info, pr.Summary, prev)
+			}
+		}
+	})
+}
+
+// eachCompared calls fn for every metric of every app in a period that
+// is compared, with the same metric of the same app (by ID) in the
+// previous period, nil when it has none.
+func eachCompared(r *Report, fn func(key MetricKey, m, prev *Metric)) {
 	for pi := range r.Periods {
 		p := &r.Periods[pi]
 		if p.Previous == nil {
@@ -45,30 +73,11 @@ func CompareWithPrevious(r *Report) {
 				if m == nil {
 					continue
 				}
-				info, _ := Info(key)
-				var prevMetric *Metric
+				var prev *Metric
 				if prevApp != nil {
-					prevMetric = prevApp.Metrics[key]
+					prev = prevApp.Metrics[key]
 				}
-				switch info.Kind {
-				case KindSeries, KindRuns:
-					var prev *Summary
-					if prevMetric != nil {
-						prev = &prevMetric.Summary
-					}
-					m.Summary.Change = compareSummary(info, m.Summary, prev)
-				case KindProcesses:
-					for i := range m.Processes {
-						pr := &m.Processes[i]
-						var prev *Summary
-						if prevMetric != nil {
-							if pp := compareProcess(prevMetric.Processes, pr.Name); pp != nil {
-								prev = &pp.Summary
-							}
-						}
-						pr.Summary.Change = compareSummary(info, pr.Summary, prev)
-					}
-				}
+				fn(key, m, prev)
 			}
 		}
 	}
