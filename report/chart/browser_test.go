@@ -451,11 +451,7 @@ func TestChromiumOneDayLabelsHours(t *testing.T) {
 func TestChromiumWithoutDecompressionStream(t *testing.T) {
 	chromium := peer.Require(t, "chromium")
 	page := render(t, reporttest.Build(reporttest.Options{Apps: 2, Days: 7}))
-	old := []byte("<head>\n")
-	if !bytes.Contains(page, old) {
-		t.Fatal("the page has no <head>")
-	}
-	page = bytes.Replace(page, old, []byte("<head>\n<script>window.DecompressionStream = undefined;</script>\n"), 1)
+	page = withHead(t, page, "<script>window.DecompressionStream = undefined;</script>")
 	doc := dumpDOM(t, chromium, page, "")
 	bodies := find(doc, byTag("body"))
 	if len(bodies) != 1 {
@@ -483,12 +479,7 @@ func TestChromiumWithoutDecompressionStream(t *testing.T) {
 func TestChromiumInlineOnlyPolicy(t *testing.T) {
 	chromium := peer.Require(t, "chromium")
 	page := render(t, reporttest.Build(reporttest.Options{Apps: 1, Days: 7}))
-	old := []byte("<head>\n")
-	if !bytes.Contains(page, old) {
-		t.Fatal("the page has no <head>")
-	}
-	csp := `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'">` + "\n"
-	page = bytes.Replace(page, old, []byte("<head>\n"+csp), 1)
+	page = withHead(t, page, `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'">`)
 	s := status(t, dumpDOM(t, chromium, page, ""))
 	if s.errors != 0 {
 		t.Errorf("%d script errors: %s", s.errors, s.errorText)
@@ -499,4 +490,15 @@ func TestChromiumInlineOnlyPolicy(t *testing.T) {
 	for _, c := range s.containers {
 		checkDrawn(t, c)
 	}
+}
+
+// withHead returns the page with el first in its <head>: what a test puts
+// before the page's own scripts run.
+func withHead(t *testing.T, page []byte, el string) []byte {
+	t.Helper()
+	head := []byte("<head>\n")
+	if !bytes.Contains(page, head) {
+		t.Fatal("the page has no <head>")
+	}
+	return bytes.Replace(page, head, []byte("<head>\n"+el+"\n"), 1)
 }

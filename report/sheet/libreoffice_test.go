@@ -38,14 +38,7 @@ func TestLibreOffice(t *testing.T) {
 	report.CompareWithPrevious(&r)
 
 	dir := t.TempDir()
-	var buf bytes.Buffer
-	if err := sheet.Write(&buf, r); err != nil {
-		t.Fatal(err)
-	}
-	xlsx := filepath.Join(dir, "book.xlsx")
-	if err := os.WriteFile(xlsx, buf.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	xlsx := writeBook(t, dir, r)
 	home, out := filepath.Join(dir, "home"), filepath.Join(dir, "csv")
 	for _, d := range []string{home, out} {
 		if err := os.Mkdir(d, 0o755); err != nil {
@@ -253,14 +246,7 @@ func nearCSV(a, b float64) bool { return math.Abs(a-b) <= 1e-9*math.Max(1, math.
 func pdfText(t *testing.T, soffice, pdftotext string, r report.Report) []byte {
 	t.Helper()
 	dir := t.TempDir()
-	var buf bytes.Buffer
-	if err := sheet.Write(&buf, r); err != nil {
-		t.Fatal(err)
-	}
-	xlsx := filepath.Join(dir, "book.xlsx")
-	if err := os.WriteFile(xlsx, buf.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	xlsx := writeBook(t, dir, r)
 	home := filepath.Join(dir, "home")
 	if err := os.Mkdir(home, 0o755); err != nil {
 		t.Fatal(err)
@@ -273,4 +259,18 @@ func pdfText(t *testing.T, soffice, pdftotext string, r report.Report) []byte {
 		t.Fatalf("pdftotext: %v", err)
 	}
 	return text
+}
+
+// writeBook writes r's workbook to dir/book.xlsx and returns its path.
+func writeBook(t *testing.T, dir string, r report.Report) string {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := sheet.Write(&buf, r); err != nil {
+		t.Fatal(err)
+	}
+	xlsx := filepath.Join(dir, "book.xlsx")
+	if err := os.WriteFile(xlsx, buf.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return xlsx
 }
